@@ -1,0 +1,56 @@
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type Stripe from 'stripe';
+import type { Config } from './config';
+import { operatorRoutes } from './ops/routes';
+import type { Clock } from './platform/clock';
+import { notFoundMiddleware, problemMiddleware } from './platform/errors';
+import { requestLogging } from './platform/http';
+import type { Logger } from './platform/logger';
+import { createMetrics } from './platform/metrics';
+import { createOpenApiRegistry } from './platform/openapi';
+import type { RedisClient } from './platform/redis';
+
+/** Everything the app needs from outside; tests build the same app with their own. */
+export interface AppDeps {
+  config: Config;
+  redis: RedisClient;
+  /** null in development without STRIPE_SECRET_KEY: routes that need Stripe answer 503. */
+  stripe: Stripe | null;
+  clock: Clock;
+  logger: Logger;
+}
+
+const jsonBodyLimit = '16kb';
+
+/** The composition root: builds the Express app from its dependencies. */
+export function buildApp(deps: AppDeps): Express {
+  const { config, logger } = deps;
+  const app = express();
+  const metrics = createMetrics();
+  const openapi = createOpenApiRegistry();
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(requestLogging(logger));
+  app.use(metrics.httpTiming);
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: (origin, allow) => allow(null, origin !== undefined && config.siteOrigins.includes(origin)),
+      credentials: true,
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    }),
+  );
+
+  // Routes that must see the raw body (webhook signatures) are mounted here, before the JSON parser.
+
+  app.use(express.json({ limit: jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(operatorRoutes(deps, metrics, openapi));
+
+  app.use(notFoundMiddleware);
+  app.use(problemMiddleware(logger));
+  return app;
+}

@@ -1,0 +1,240 @@
+import { readFileSync } from 'node:fs';
+import { z } from './platform/zod';
+import { defaultPolicy, loadPolicyFile, type SupportPolicy } from './policy/policy';
+
+/**
+ * The service's whole configuration: one zod schema over the environment, parsed once at start.
+ * This is the only module that reads `process.env` (it is handed the environment by `main`).
+ */
+
+const commaList = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0),
+);
+
+const origin = z.url({ protocol: /^https?$/ }).transform((u, ctx) => {
+  const parsed = new URL(u);
+  if (parsed.origin !== u.replace(/\/$/, '')) {
+    ctx.addIssue({ code: 'custom', message: `"${u}" is not a bare origin (scheme://host[:port])` });
+  }
+  return parsed.origin;
+});
+
+const positiveInt = z.coerce.number().int().positive();
+
+const apiKeyRoles = ['site', 'finance', 'admin'] as const;
+export type ApiKeyRole = (typeof apiKeyRoles)[number];
+const apiKeyEntry = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_.-]+:(site|finance|admin):[0-9a-f]{64}$/,
+    'expected name:role:sha256hex with role site, finance or admin',
+  )
+  .transform((entry) => {
+    const [name, role, sha256] = entry.split(':') as [string, ApiKeyRole, string];
+    return { name, role, sha256 };
+  });
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SITE_ORIGINS: commaList.pipe(z.array(origin).min(1)).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: commaList
+    .pipe(z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')).min(1))
+    .optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_.:-]{1,64}$/,
+      'letters, digits and _ . : - only (no braces: they would break hash tags)',
+    )
+    .default('rs:'),
+  REDIS_DURABILITY: z.enum(['none', 'aof', 'replica']).default('none'),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(
+      /^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/,
+      'expected a secret key sk_test_… / sk_live_… (or a restricted rk_…)',
+    )
+    .optional(),
+  STRIPE_WEBHOOK_SECRETS: commaList
+    .pipe(z.array(z.string().regex(/^whsec_\S+$/, 'expected whsec_…')))
+    .optional(),
+  STRIPE_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.stripe.com'),
+  JWT_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'expected a PEM private key' }).optional(),
+  JWT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  JWT_VERIFY_KEYS_FILE: z.string().min(1).optional(),
+  ACCESS_TOKEN_TTL_S: positiveInt.max(86_400).default(3600),
+  REFRESH_TOKEN_TTL_S: positiveInt.default(15_552_000),
+  API_KEYS: commaList.pipe(z.array(apiKeyEntry)).default([]),
+  SUPPORT_POLICY_FILE: z.string().min(1).optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  WEB_CONCURRENCY: positiveInt.max(64).default(1),
+  RECONCILIATION_TZ: z
+    .string()
+    .refine(isTimeZone, 'expected an IANA time zone such as Europe/Paris')
+    .default('UTC'),
+  CHECKOUT_RATE_LIMIT_PER_IP: positiveInt.default(10),
+  CHECKOUT_RATE_LIMIT_PER_EMAIL: positiveInt.default(5),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A configuration the process must not start with; the message names each offending variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  publicUrl: string;
+  siteOrigins: string[];
+  redis: {
+    url: string;
+    clusterNodes: { host: string; port: number }[] | null;
+    keyPrefix: string;
+    durability: 'none' | 'aof' | 'replica';
+  };
+  stripe: {
+    /** null in development without a key: the routes that need Stripe answer 503 until one is configured. */
+    secretKey: string | null;
+    livemode: boolean;
+    webhookSecrets: string[];
+    apiUrl: URL;
+  };
+  jwt: {
+    /** PEM of the signing key; null in development, where the key ring generates one under `.data/`. */
+    signingKeyPem: string | null;
+    /** PEMs of retired public keys still accepted and published. */
+    verifyKeyPems: string[];
+    accessTokenTtlS: number;
+    refreshTokenTtlS: number;
+  };
+  apiKeys: { name: string; role: ApiKeyRole; sha256: string }[];
+  policy: SupportPolicy;
+  smtpUrl: string | null;
+  webConcurrency: number;
+  reconciliationTz: string;
+  checkoutRateLimit: { perIpPerMinute: number; perEmailPerHour: number };
+  /** How many reverse proxies stand in front (Express `trust proxy`), so rate limits see the reader's IP. */
+  trustProxy: number;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** Where development state (generated key, outbox, private Redis) is kept. */
+  dataDir: string;
+}
+
+/** Parses the environment into a Config, or throws a ConfigError naming every variable that is wrong. */
+export function loadConfig(env: Env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${String(issue.path[0])}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+
+  const missingInProduction = (
+    [
+      ['PUBLIC_URL', e.PUBLIC_URL],
+      ['SITE_ORIGINS', e.SITE_ORIGINS],
+      ['STRIPE_SECRET_KEY', e.STRIPE_SECRET_KEY],
+      ['STRIPE_WEBHOOK_SECRETS', e.STRIPE_WEBHOOK_SECRETS?.length ? e.STRIPE_WEBHOOK_SECRETS : undefined],
+      ['JWT_SIGNING_KEY or JWT_SIGNING_KEY_FILE', e.JWT_SIGNING_KEY ?? e.JWT_SIGNING_KEY_FILE],
+    ] as const
+  )
+    .filter(([, value]) => value === undefined)
+    .map(([name]) => name);
+  if (production && missingInProduction.length > 0) {
+    throw new ConfigError(
+      `invalid configuration:\n${missingInProduction
+        .map((name) => `  ${name}: required when NODE_ENV=production (development defaults are refused)`)
+        .join('\n')}`,
+    );
+  }
+  if (e.JWT_SIGNING_KEY && e.JWT_SIGNING_KEY_FILE) {
+    throw new ConfigError(
+      'invalid configuration:\n  JWT_SIGNING_KEY_FILE: set either JWT_SIGNING_KEY or JWT_SIGNING_KEY_FILE, not both',
+    );
+  }
+
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    publicUrl,
+    siteOrigins: e.SITE_ORIGINS ?? [new URL(publicUrl).origin],
+    redis: {
+      url: e.REDIS_URL,
+      clusterNodes:
+        e.REDIS_CLUSTER_NODES?.map((node) => {
+          const [host, port] = node.split(':') as [string, string];
+          return { host, port: Number(port) };
+        }) ?? null,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      durability: e.REDIS_DURABILITY,
+    },
+    stripe: {
+      secretKey: e.STRIPE_SECRET_KEY ?? null,
+      livemode: e.STRIPE_SECRET_KEY?.includes('_live_') ?? false,
+      webhookSecrets: e.STRIPE_WEBHOOK_SECRETS ?? [],
+      apiUrl: new URL(e.STRIPE_API_URL),
+    },
+    jwt: {
+      signingKeyPem: e.JWT_SIGNING_KEY ?? readOptionalFile('JWT_SIGNING_KEY_FILE', e.JWT_SIGNING_KEY_FILE),
+      verifyKeyPems: splitPems(readOptionalFile('JWT_VERIFY_KEYS_FILE', e.JWT_VERIFY_KEYS_FILE)),
+      accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
+      refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,
+    },
+    apiKeys: e.API_KEYS,
+    policy: e.SUPPORT_POLICY_FILE ? loadPolicy(e.SUPPORT_POLICY_FILE) : defaultPolicy,
+    smtpUrl: e.SMTP_URL ?? null,
+    webConcurrency: e.WEB_CONCURRENCY,
+    reconciliationTz: e.RECONCILIATION_TZ,
+    checkoutRateLimit: {
+      perIpPerMinute: e.CHECKOUT_RATE_LIMIT_PER_IP,
+      perEmailPerHour: e.CHECKOUT_RATE_LIMIT_PER_EMAIL,
+    },
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    dataDir: '.data',
+  };
+}
+
+function readOptionalFile(variable: string, path: string | undefined): string | null {
+  if (path === undefined) return null;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `invalid configuration:\n  ${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+}
+
+function splitPems(text: string | null): string[] {
+  return text?.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [];
+}
+
+function loadPolicy(path: string): SupportPolicy {
+  try {
+    return loadPolicyFile(path);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration:\n  SUPPORT_POLICY_FILE: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,81 @@
+import { Router } from 'express';
+import type { AppDeps } from '../app';
+import { AppError } from '../platform/errors';
+import type { Metrics } from '../platform/metrics';
+import { type OpenAPIRegistry, openApiDocument, problemResponse } from '../platform/openapi';
+import { z } from '../platform/zod';
+
+const healthSchema = z.object({ status: z.literal('ok') });
+const readySchema = z.object({ status: z.literal('ready') });
+
+/** Liveness, readiness (Redis answers), Prometheus metrics and the OpenAPI document. */
+export function operatorRoutes(deps: AppDeps, metrics: Metrics, openapi: OpenAPIRegistry): Router {
+  const router = Router();
+
+  openapi.registerPath({
+    method: 'get',
+    path: '/healthz',
+    summary: 'The process is up',
+    responses: { 200: { description: 'up', content: { 'application/json': { schema: healthSchema } } } },
+  });
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  openapi.registerPath({
+    method: 'get',
+    path: '/readyz',
+    summary: 'Redis answers: the service can take traffic',
+    responses: {
+      200: { description: 'ready', content: { 'application/json': { schema: readySchema } } },
+      503: problemResponse('Redis does not answer'),
+    },
+  });
+  router.get('/readyz', async (_req, res) => {
+    try {
+      await withTimeout(deps.redis.ping(), 1000);
+    } catch (error) {
+      throw new AppError('unavailable', `Redis does not answer: ${(error as Error).message}`, {
+        retryAfterS: 5,
+      });
+    }
+    res.json({ status: 'ready' });
+  });
+
+  openapi.registerPath({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (bind privately or protect at the proxy)',
+    responses: {
+      200: { description: 'text exposition format', content: { 'text/plain': { schema: z.string() } } },
+    },
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  openapi.registerPath({
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    responses: {
+      200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: z.object({}).loose() } } },
+    },
+  });
+  let document: unknown;
+  router.get('/openapi.json', (_req, res) => {
+    // Generated on first request, once every feature has registered its routes.
+    document ??= openApiDocument(openapi, deps.config.publicUrl);
+    res.json(document);
+  });
+
+  return router;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,128 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Config } from '../config';
+import type { Logger } from './logger';
+
+export type RedisClient = Redis | Cluster;
+
+export interface RedisHandle {
+  client: RedisClient;
+  /** Quits the client, and stops the private development server if this process started one. */
+  close(): Promise<void>;
+}
+
+/**
+ * Commands fail at once while Redis is unreachable (no offline queue), so a request answers 503 quickly
+ * instead of hanging; the client keeps reconnecting in the background and recovers by itself.
+ */
+const clientOptions: RedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 2000,
+  retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+};
+
+/** Builds a client from the config without waiting for it (tests and `/readyz` use this directly). */
+export function createRedisClient(config: Pick<Config, 'redis'>, overrides: RedisOptions = {}): RedisClient {
+  const options = { ...clientOptions, ...overrides };
+  if (config.redis.clusterNodes) {
+    return new Cluster(config.redis.clusterNodes, { enableOfflineQueue: false, redisOptions: options });
+  }
+  return new Redis(config.redis.url, options);
+}
+
+/**
+ * Connects to the configured Redis and waits until it answers. In development, when nothing answers on a
+ * local URL and `redis-server` is installed, starts a private one with its data under `.data/redis` (AOF on).
+ */
+export async function connectRedis(config: Config, logger: Logger): Promise<RedisHandle> {
+  let server: ChildProcess | null = null;
+  if (!config.redis.clusterNodes && !(await answers(config.redis.url))) {
+    server = await startPrivateRedis(config, logger);
+  }
+  const client = createRedisClient(config);
+  client.on('error', (error: Error) =>
+    logger.warn({ err: { message: error.message } }, 'redis connection error'),
+  );
+  await waitUntilReady(client, config.redis.url);
+  return {
+    client,
+    async close() {
+      await client.quit().catch(() => client.disconnect());
+      if (server) await stopProcess(server);
+    },
+  };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+async function startPrivateRedis(config: Config, logger: Logger): Promise<ChildProcess> {
+  const url = new URL(config.redis.url);
+  const local = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  const installed = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (config.env === 'production' || !local || !installed) {
+    const why =
+      config.env === 'production'
+        ? 'production never starts its own Redis'
+        : !local
+          ? 'it is not a local address, so no private server is started'
+          : '`redis-server` is not installed (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis)';
+    throw new Error(`nothing answers at REDIS_URL=${url.origin}: ${why}. Start Redis 7 or set REDIS_URL.`);
+  }
+  const dir = resolve(config.dataDir, 'redis');
+  mkdirSync(dir, { recursive: true });
+  const port = url.port || '6379';
+  const server = spawn(
+    'redis-server',
+    ['--port', port, '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''],
+    { stdio: 'ignore' },
+  );
+  logger.warn({ port, dir }, 'nothing answered at REDIS_URL: started a private development redis-server');
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (await answers(config.redis.url)) return server;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  await stopProcess(server);
+  throw new Error(`the private redis-server on port ${port} did not start`);
+}
+
+async function waitUntilReady(client: RedisClient, url: string): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((done, fail) => {
+    const timer = setTimeout(
+      () => fail(new Error(`Redis at ${new URL(url).origin} did not become ready in 10 s`)),
+      10_000,
+    );
+    client.once('ready', () => {
+      clearTimeout(timer);
+      done();
+    });
+  });
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
