@@ -5,5 +5,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
   setupFiles: ['<rootDir>/tests/helpers/setup-env.ts'],
+  reporters: ['default', '<rootDir>/tests/helpers/summary-reporter.js'],
   testTimeout: 20000,
 };
