@@ -1,16 +1,46 @@
+import cluster from 'node:cluster';
 import { buildApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { type Config, ConfigError, loadConfig } from './config';
 import { systemClock } from './platform/clock';
-import { serve } from './platform/lifecycle';
-import { createLogger } from './platform/logger';
-import { connectRedis } from './platform/redis';
+import { serve, superviseWorkers } from './platform/lifecycle';
+import { createLogger, type Logger } from './platform/logger';
+import { connectRedis, ensureDevelopmentRedis } from './platform/redis';
 import { createStripeClient } from './platform/stripe';
 
 /** Reads the configuration, connects, listens and shuts down cleanly. Nothing else. */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
+  const config = readConfigOrExit();
+  const logger = createLogger(config);
+  if (cluster.isPrimary) {
+    const stopDevelopmentRedis = await ensureDevelopmentRedis(config, logger);
+    if (config.webConcurrency > 1) {
+      await superviseWorkers(config.webConcurrency, { logger, onStopped: stopDevelopmentRedis ?? undefined });
+      return;
+    }
+    await runWorker(config, logger, stopDevelopmentRedis);
+    return;
+  }
+  await runWorker(config, logger, null);
+}
+
+async function runWorker(config: Config, logger: Logger, stopDevelopmentRedis: (() => Promise<void>) | null) {
+  const redis = await connectRedis(config, logger);
+  const stripe = createStripeClient(config);
+  if (!stripe) logger.warn('STRIPE_SECRET_KEY is not set: routes that need Stripe answer 503');
+  const app = buildApp({ config, redis: redis.client, stripe, clock: systemClock, logger });
+  await serve(app, {
+    port: config.port,
+    logger,
+    onClosed: async () => {
+      await redis.close();
+      await stopDevelopmentRedis?.();
+    },
+  });
+}
+
+function readConfigOrExit(): Config {
   try {
-    config = loadConfig(process.env);
+    return loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`reader-support: ${error.message}\n`);
@@ -18,12 +48,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config);
-  const redis = await connectRedis(config, logger);
-  const stripe = createStripeClient(config);
-  if (!stripe) logger.warn('STRIPE_SECRET_KEY is not set: routes that need Stripe answer 503');
-  const app = buildApp({ config, redis: redis.client, stripe, clock: systemClock, logger });
-  await serve(app, { port: config.port, logger, onClosed: () => redis.close() });
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from './logger';
@@ -26,6 +27,8 @@ export function serve(app: Express, options: ServeOptions): Promise<Server> {
       );
       listening(server);
     });
+    // A repeated signal (systemd and `timeout` signal the whole process group, then the primary passes it on)
+    // must not kill the process mid-drain, so the handlers stay installed and ignore all but the first.
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return;
@@ -51,7 +54,43 @@ export function serve(app: Express, options: ServeOptions): Promise<Server> {
       });
       server.closeIdleConnections();
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
   });
+}
+
+export interface SuperviseOptions {
+  logger: Logger;
+  /** Runs once every worker has exited after a stop signal. */
+  onStopped?: () => Promise<void>;
+}
+
+/**
+ * The primary of `WEB_CONCURRENCY` > 1: forks the workers (they share the port through node:cluster), replaces a
+ * worker that dies, and on SIGTERM/SIGINT passes the signal on and exits 0 once every worker has drained.
+ */
+export function superviseWorkers(count: number, options: SuperviseOptions): Promise<void> {
+  const { logger } = options;
+  let stopping = false;
+  for (let i = 0; i < count; i++) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        void (options.onStopped?.() ?? Promise.resolve()).finally(() => process.exit(0));
+      }
+      return;
+    }
+    logger.error({ pid: worker.process.pid, code, signal }, 'worker died: starting another');
+    cluster.fork();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  logger.info({ workers: count }, 'supervising workers');
+  return Promise.resolve();
 }

@@ -9,7 +9,7 @@ export type RedisClient = Redis | Cluster;
 
 export interface RedisHandle {
   client: RedisClient;
-  /** Quits the client, and stops the private development server if this process started one. */
+  /** Quits the client. */
   close(): Promise<void>;
 }
 
@@ -34,14 +34,21 @@ export function createRedisClient(config: Pick<Config, 'redis'>, overrides: Redi
 }
 
 /**
- * Connects to the configured Redis and waits until it answers. In development, when nothing answers on a
- * local URL and `redis-server` is installed, starts a private one with its data under `.data/redis` (AOF on).
+ * In development, when nothing answers on a local `REDIS_URL` and `redis-server` is installed, starts a private
+ * one with its data under `.data/redis` (AOF on) and returns its stopper; otherwise returns null. Production and
+ * non-local URLs never get a server of their own: the error says how to install Redis or set `REDIS_URL`.
  */
+export async function ensureDevelopmentRedis(
+  config: Config,
+  logger: Logger,
+): Promise<(() => Promise<void>) | null> {
+  if (config.redis.clusterNodes || (await answers(config.redis.url))) return null;
+  const server = await startPrivateRedis(config, logger);
+  return () => stopProcess(server);
+}
+
+/** Connects to the configured Redis and waits until it answers. */
 export async function connectRedis(config: Config, logger: Logger): Promise<RedisHandle> {
-  let server: ChildProcess | null = null;
-  if (!config.redis.clusterNodes && !(await answers(config.redis.url))) {
-    server = await startPrivateRedis(config, logger);
-  }
   const client = createRedisClient(config);
   client.on('error', (error: Error) =>
     logger.warn({ err: { message: error.message } }, 'redis connection error'),
@@ -51,7 +58,6 @@ export async function connectRedis(config: Config, logger: Logger): Promise<Redi
     client,
     async close() {
       await client.quit().catch(() => client.disconnect());
-      if (server) await stopProcess(server);
     },
   };
 }
