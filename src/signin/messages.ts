@@ -1,0 +1,105 @@
+/** The words of the sign-in e-mail and page, in the languages the service speaks. */
+export const signInLocales = ['fr', 'en'] as const;
+export type SignInLocale = (typeof signInLocales)[number];
+
+export function pickLocale(...candidates: (string | null | undefined)[]): SignInLocale {
+  for (const candidate of candidates) {
+    const language = candidate?.slice(0, 2).toLowerCase();
+    if (language && (signInLocales as readonly string[]).includes(language)) return language as SignInLocale;
+  }
+  return 'fr';
+}
+
+interface SignInWords {
+  subject: string;
+  greeting: string;
+  codeIntro: string;
+  linkIntro: string;
+  button: string;
+  validity: string;
+  notYou: string;
+  pageTitle: string;
+  pageIntro: (email: string) => string;
+  confirm: string;
+  pageNote: string;
+}
+
+export const signInWords: Record<SignInLocale, SignInWords> = {
+  fr: {
+    subject: 'Votre code pour retrouver votre soutien',
+    greeting: 'Bonjour,',
+    codeIntro: 'Voici votre code :',
+    linkIntro: 'Ou ouvrez ce lien et confirmez :',
+    button: 'Retrouver mon soutien',
+    validity: 'Ce code et ce lien sont valables 15 minutes et ne servent qu’une fois.',
+    notYou: 'Si vous n’avez rien demandé, ignorez ce message : rien ne se passera.',
+    pageTitle: 'Retrouver votre soutien',
+    pageIntro: (email) => `Confirmez pour retrouver votre soutien sur cet appareil, avec l’adresse ${email}.`,
+    confirm: 'Confirmer',
+    pageNote: 'Merci de soutenir un journalisme indépendant.',
+  },
+  en: {
+    subject: 'Your code to restore your support',
+    greeting: 'Hello,',
+    codeIntro: 'Here is your code:',
+    linkIntro: 'Or open this link and confirm:',
+    button: 'Restore my support',
+    validity: 'This code and link are valid for 15 minutes and work once.',
+    notYou: 'If you did not ask for this, ignore this message: nothing will happen.',
+    pageTitle: 'Restore your support',
+    pageIntro: (email) => `Confirm to restore your support on this device, for ${email}.`,
+    confirm: 'Confirm',
+    pageNote: 'Thank you for supporting independent journalism.',
+  },
+};
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The sign-in e-mail: the code, and a link to the confirm page. No images, no tracking. */
+export function signInMail(locale: SignInLocale, code: string, link: string) {
+  const w = signInWords[locale];
+  const text = [w.greeting, '', `${w.codeIntro} ${code}`, '', w.linkIntro, link, '', w.validity, w.notYou, ''].join('\n');
+  const html = `<!doctype html><html lang="${locale}"><body style="font-family:Georgia,serif;line-height:1.5;color:#1a1a1a">
+<p>${escapeHtml(w.greeting)}</p>
+<p>${escapeHtml(w.codeIntro)} <strong style="font-size:1.4em;letter-spacing:.15em">${escapeHtml(code)}</strong></p>
+<p>${escapeHtml(w.linkIntro)}<br><a href="${escapeHtml(link)}">${escapeHtml(w.button)}</a></p>
+<p style="color:#555">${escapeHtml(w.validity)}<br>${escapeHtml(w.notYou)}</p>
+</body></html>`;
+  return { subject: w.subject, text, html };
+}
+
+/** The page the e-mailed link opens: a confirm button; opening it spends nothing (mail scanners fetch links). */
+export function signInPage(locale: SignInLocale, email: string, code: string): string {
+  const w = signInWords[locale];
+  return `<!doctype html>
+<html lang="${locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(w.pageTitle)}</title>
+<style>
+  body { font-family: Georgia, 'Times New Roman', serif; color: #1a1a1a; background: #f6f4ef; margin: 0; }
+  main { max-width: 32rem; margin: 12vh auto; background: #fff; padding: 2rem; border-top: 4px solid #c70000; }
+  h1 { font-size: 1.6rem; margin-top: 0; }
+  button { font: inherit; font-weight: bold; background: #c70000; color: #fff; border: 0; padding: .75rem 1.5rem; cursor: pointer; }
+  button:focus-visible { outline: 3px solid #1a1a1a; outline-offset: 3px; }
+  .note { color: #555; font-size: .9rem; }
+</style>
+</head>
+<body>
+<main>
+  <h1>${escapeHtml(w.pageTitle)}</h1>
+  <p>${escapeHtml(w.pageIntro(email))}</p>
+  <form method="post" action="/v1/sign-in/verify">
+    <input type="hidden" name="email" value="${escapeHtml(email)}">
+    <input type="hidden" name="code" value="${escapeHtml(code)}">
+    <button type="submit">${escapeHtml(w.confirm)}</button>
+  </form>
+  <p class="note">${escapeHtml(w.pageNote)}</p>
+</main>
+</body>
+</html>`;
+}
