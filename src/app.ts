@@ -3,6 +3,9 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type Stripe from 'stripe';
 import type { Config } from './config';
+import type { CaptchaVerifier } from './contributions/cardTestingDefence';
+import { contributionRoutes } from './contributions/routes';
+import { noSupporterCustomers, type SupporterCustomers } from './contributions/supporterCustomers';
 import { operatorRoutes } from './ops/routes';
 import type { Clock } from './platform/clock';
 import { notFoundMiddleware, problemMiddleware } from './platform/errors';
@@ -11,6 +14,9 @@ import type { Logger } from './platform/logger';
 import { createMetrics } from './platform/metrics';
 import { createOpenApiRegistry } from './platform/openapi';
 import type { RedisClient } from './platform/redis';
+import { createAccessTokens } from './tokens/accessToken';
+import { type KeyRing, loadKeyRing } from './tokens/keyRing';
+import { tokenRoutes } from './tokens/routes';
 
 /** Everything the app needs from outside; tests build the same app with their own. */
 export interface AppDeps {
@@ -20,6 +26,12 @@ export interface AppDeps {
   stripe: Stripe | null;
   clock: Clock;
   logger: Logger;
+  /** The keys that sign and verify access tokens; built from config (JWT_SIGNING_KEY, .data/ in development) when absent. */
+  keyRing?: KeyRing;
+  /** Finds a returning supporter's Stripe customer for checkout; none known when absent. */
+  supporterCustomers?: SupporterCustomers;
+  /** A human check before checkout reaches Stripe (hCaptcha, Turnstile); off when absent. */
+  captcha?: CaptchaVerifier | null;
 }
 
 const jsonBodyLimit = '16kb';
@@ -49,6 +61,16 @@ export function buildApp(deps: AppDeps): Express {
 
   app.use(express.json({ limit: jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(operatorRoutes(deps, metrics, openapi));
+
+  const accessTokens = createAccessTokens({
+    keyRing: deps.keyRing ?? loadKeyRing(config),
+    clock: deps.clock,
+    config,
+  });
+  app.use(tokenRoutes({ config, accessTokens }, openapi));
+  // TODO(issue 3): wire supporter lookup (customer reuse by access token or site user id).
+  const supporterCustomers = deps.supporterCustomers ?? noSupporterCustomers;
+  app.use(contributionRoutes({ ...deps, accessTokens, supporterCustomers }, openapi));
 
   app.use(notFoundMiddleware);
   app.use(problemMiddleware(logger));

@@ -1,0 +1,177 @@
+import { type Request, Router } from 'express';
+import type Stripe from 'stripe';
+import type { Config } from '../config';
+import { bearerToken } from '../platform/apiKeys';
+import { parseRequest } from '../platform/http';
+import type { Logger } from '../platform/logger';
+import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
+import type { RedisClient } from '../platform/redis';
+import { requireStripe } from '../platform/stripe';
+import { z } from '../platform/zod';
+import { frequencies, policySchema } from '../policy/policy';
+import { type AccessTokens, InvalidAccessTokenError } from '../tokens/accessToken';
+import {
+  assertHuman,
+  type CaptchaVerifier,
+  type CheckoutLimiter,
+  createCheckoutLimiter,
+} from './cardTestingDefence';
+import {
+  type CheckoutRequest,
+  checkoutRequestSchema,
+  checkoutResponseSchema,
+  idempotencyKeyHeader,
+  parseIdempotencyKey,
+} from './checkoutRequest';
+import { createCheckoutSession } from './checkoutSession';
+import type { SupporterCustomers } from './supporterCustomers';
+
+export interface ContributionRouteDeps {
+  config: Config;
+  redis: RedisClient;
+  stripe: Stripe | null;
+  logger: Logger;
+  accessTokens: AccessTokens;
+  supporterCustomers: SupporterCustomers;
+  /** null (the default) checks no captcha. */
+  captcha?: CaptchaVerifier | null;
+  /** Tests may hand their own; by default the Redis limits of `config.checkoutRateLimit`. */
+  limiter?: CheckoutLimiter;
+}
+
+const bannerConfigSchema = z
+  .object({
+    defaultCurrency: z.string(),
+    currencies: z.record(
+      z.string(),
+      z.object({
+        presets: z.object({
+          once: z.array(z.number().int()),
+          monthly: z.array(z.number().int()),
+          annual: z.array(z.number().int()),
+        }),
+        min: z.number().int(),
+        max: z.number().int(),
+      }),
+    ),
+    frequencies: z.array(z.enum(frequencies)),
+    locales: z.array(z.string()),
+    tiers: policySchema.shape.tiers,
+  })
+  .openapi('BannerConfig', {
+    description: 'Amounts in minor units; tier thresholds are monthly equivalents',
+  });
+
+/** Short: a policy change should reach banners within minutes, yet page views must not all hit the service. */
+const bannerConfigCacheControl = 'public, max-age=300';
+
+/** `GET /v1/config` (what the banner shows) and `POST /v1/checkout` (one Stripe Checkout Session per choice). */
+export function contributionRoutes(deps: ContributionRouteDeps, openapi: OpenAPIRegistry): Router {
+  const router = Router();
+  const { config } = deps;
+  const bodySchema = checkoutRequestSchema(config.policy, config.siteOrigins);
+  const limiter = deps.limiter ?? createCheckoutLimiter(deps.redis, config);
+  const captcha = deps.captcha ?? null;
+  const bannerConfig = bannerConfigSchema.parse({
+    defaultCurrency: config.policy.defaultCurrency,
+    currencies: config.policy.currencies,
+    frequencies,
+    locales: config.policy.locales,
+    tiers: config.policy.tiers,
+  });
+
+  openapi.registerPath({
+    method: 'get',
+    path: '/v1/config',
+    summary: 'What the banner needs: currencies, preset amounts per frequency, bounds, locales, tiers',
+    responses: {
+      200: {
+        description: 'The support policy',
+        content: { 'application/json': { schema: bannerConfigSchema } },
+      },
+    },
+  });
+  router.get('/v1/config', (_req, res) => {
+    res.setHeader('Cache-Control', bannerConfigCacheControl);
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    res.json(bannerConfig);
+  });
+
+  openapi.registerPath({
+    method: 'post',
+    path: '/v1/checkout',
+    summary: 'Starts a contribution: creates a Stripe Checkout Session and answers its URL',
+    description:
+      'Send an `Idempotency-Key` (recommended: one random value per click of the banner) so that a double click ' +
+      'or a retry makes one session. Rate-limited per IP and per email (429 with Retry-After).',
+    security: [{}, { accessToken: [] }],
+    request: {
+      headers: z.object({
+        [idempotencyKeyHeader]: z
+          .string()
+          .min(1)
+          .max(255)
+          .optional()
+          .openapi({ description: 'Same key and body → same session (Stripe keeps keys 24 h)' }),
+        'Captcha-Token': z
+          .string()
+          .optional()
+          .openapi({ description: 'Only when a captcha verifier is configured' }),
+      }),
+      body: { content: { 'application/json': { schema: bodySchema } } },
+    },
+    responses: {
+      201: {
+        description: 'The session',
+        content: { 'application/json': { schema: checkoutResponseSchema } },
+      },
+      400: problemResponse('A field is not valid (each is listed), or the captcha was refused'),
+      409: problemResponse('A request with the same Idempotency-Key is still in progress'),
+      429: problemResponse('Too many attempts from this address or email; see Retry-After'),
+      502: problemResponse('Stripe refused or could not be reached'),
+      503: problemResponse('Stripe is not configured, or storage is unavailable'),
+    },
+  });
+  router.post('/v1/checkout', async (req, res) => {
+    const request = parseRequest(bodySchema, req.body, 'body');
+    const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
+    const stripe = requireStripe(deps.stripe);
+    await limiter.admit({ ip: req.ip, email: request.email });
+    await assertHuman(captcha, { token: req.get('captcha-token'), ip: req.ip });
+    const customer = await existingCustomer(deps, req, request);
+    const session = await createCheckoutSession(stripe, { request, customer, idempotencyKey }, config);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json(session);
+  });
+
+  return router;
+}
+
+/**
+ * The supporter's Stripe customer, when the reader holds an access token or gives a known site user id. A token that
+ * does not verify (expired, from a rotated-out key) is ignored rather than refused: it only ever saves a customer,
+ * and a reader must never be stopped from contributing because of a stale token.
+ */
+async function existingCustomer(
+  deps: ContributionRouteDeps,
+  req: Request,
+  request: CheckoutRequest,
+): Promise<string | null> {
+  const token = bearerToken(req.headers.authorization);
+  if (token) {
+    try {
+      const claims = deps.accessTokens.verifyAccessToken(token);
+      const customer = await deps.supporterCustomers.customerForSupporter(claims.sub);
+      if (customer) return customer;
+    } catch (error) {
+      if (!(error instanceof InvalidAccessTokenError)) throw error;
+      (req.log ?? deps.logger).info(
+        { reason: error.reason },
+        'checkout: ignoring an access token that does not verify',
+      );
+    }
+  }
+  if (request.siteUserId !== undefined)
+    return deps.supporterCustomers.customerForSiteUser(request.siteUserId);
+  return null;
+}

@@ -1,0 +1,17 @@
+/**
+ * What checkout needs from supporter state: the Stripe customer to reuse, so a returning supporter keeps one
+ * customer (one billing portal, one email on file) instead of gaining one per contribution. Supporter state
+ * implements it; checkout only reads through it.
+ */
+export interface SupporterCustomers {
+  /** The customer of a supporter known by id (from a verified access token), or null. */
+  customerForSupporter(supporterId: string): Promise<string | null>;
+  /** The customer of the supporter with this site user id, or null. */
+  customerForSiteUser(siteUserId: string): Promise<string | null>;
+}
+
+/** Knows no one: every checkout makes a new customer. Stands in until supporter state is wired. */
+export const noSupporterCustomers: SupporterCustomers = {
+  customerForSupporter: async () => null,
+  customerForSiteUser: async () => null,
+};
