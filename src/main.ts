@@ -6,10 +6,11 @@ import { serve, superviseWorkers } from './platform/lifecycle';
 import { createLogger, type Logger } from './platform/logger';
 import { connectRedis, ensureDevelopmentRedis } from './platform/redis';
 import { createStripeClient } from './platform/stripe';
+import { loadKeyRing } from './tokens/keyRing';
 
 /** Reads the configuration, connects, listens and shuts down cleanly. Nothing else. */
 async function main(): Promise<void> {
-  const config = readConfigOrExit();
+  const config = exitOnConfigError(() => loadConfig(process.env));
   const logger = createLogger(config);
   if (cluster.isPrimary) {
     const stopDevelopmentRedis = await ensureDevelopmentRedis(config, logger);
@@ -27,7 +28,8 @@ async function runWorker(config: Config, logger: Logger, stopDevelopmentRedis: (
   const redis = await connectRedis(config, logger);
   const stripe = createStripeClient(config);
   if (!stripe) logger.warn('STRIPE_SECRET_KEY is not set: routes that need Stripe answer 503');
-  const app = buildApp({ config, redis: redis.client, stripe, clock: systemClock, logger });
+  const keyRing = exitOnConfigError(() => loadKeyRing(config));
+  const app = buildApp({ config, redis: redis.client, stripe, clock: systemClock, logger, keyRing });
   await serve(app, {
     port: config.port,
     logger,
@@ -38,9 +40,10 @@ async function runWorker(config: Config, logger: Logger, stopDevelopmentRedis: (
   });
 }
 
-function readConfigOrExit(): Config {
+/** A configuration error stops the process with EX_CONFIG and the message naming the variable. */
+function exitOnConfigError<T>(load: () => T): T {
   try {
-    return loadConfig(process.env);
+    return load();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`reader-support: ${error.message}\n`);

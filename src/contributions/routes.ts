@@ -148,7 +148,8 @@ export function contributionRoutes(deps: ContributionRouteDeps, openapi: OpenAPI
 }
 
 /**
- * The supporter's Stripe customer, when the reader holds an access token or gives a known site user id. A token that
+ * The supporter's Stripe customer, when the reader holds an access token, or gives a known site user id together
+ * with that supporter's e-mail (see `SupporterCustomers.customerForSiteUser`). A token that
  * does not verify (expired, from a rotated-out key) is ignored rather than refused: it only ever saves a customer,
  * and a reader must never be stopped from contributing because of a stale token.
  */
@@ -171,7 +172,8 @@ async function existingCustomer(
       );
     }
   }
-  if (request.siteUserId !== undefined)
-    return deps.supporterCustomers.customerForSiteUser(request.siteUserId);
+  if (request.siteUserId !== undefined && request.email !== undefined) {
+    return deps.supporterCustomers.customerForSiteUser(request.siteUserId, request.email);
+  }
   return null;
 }

@@ -6,8 +6,12 @@
 export interface SupporterCustomers {
   /** The customer of a supporter known by id (from a verified access token), or null. */
   customerForSupporter(supporterId: string): Promise<string | null>;
-  /** The customer of the supporter with this site user id, or null. */
-  customerForSiteUser(siteUserId: string): Promise<string | null>;
+  /**
+   * The customer of the supporter with this site user id, only when `email` is theirs too, else null. A site user
+   * id comes from the browser unauthenticated: reusing its customer on the id alone would let anyone who guesses
+   * one open a Checkout pre-filled with another reader's e-mail.
+   */
+  customerForSiteUser(siteUserId: string, email: string): Promise<string | null>;
 }
 
 /** Knows no one: every checkout makes a new customer. Stands in until supporter state is wired. */

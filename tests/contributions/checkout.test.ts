@@ -154,15 +154,29 @@ describe("a returning supporter's Stripe customer is reused", () => {
       lookups.push(`supporter:${id}`);
       return id === 'sup_test123' ? 'cus_bytoken' : null;
     },
-    customerForSiteUser: async (id) => {
-      lookups.push(`siteUser:${id}`);
-      return id === 'known-user' ? 'cus_bysiteuser' : null;
+    customerForSiteUser: async (id, email) => {
+      lookups.push(`siteUser:${id}:${email}`);
+      return id === 'known-user' && email === 'x@example.fr' ? 'cus_bysiteuser' : null;
     },
   };
   const app = () => buildApp({ ...t.deps, supporterCustomers: customers });
   beforeEach(() => lookups.splice(0));
 
-  it('passes the customer of a known site user id, with no customer creation and no email', async () => {
+  it('a site user id alone, without the e-mail, never looks up a customer (no e-mail leak by guessed ids)', async () => {
+    const stripe = fakeCheckoutSessions();
+    await checkout(
+      { amount: 1000, currency: 'eur', frequency: 'once', siteUserId: 'known-user' },
+      app(),
+    ).expect(201);
+    expect(lookups).toEqual([]);
+    expect(stripe.calls[0]?.body).toMatchObject({
+      customer_creation: 'always',
+      client_reference_id: 'known-user',
+    });
+    expect(stripe.calls[0]?.body).not.toHaveProperty('customer');
+  });
+
+  it('passes the customer of a known site user id given with its e-mail, with no customer creation and no email', async () => {
     const stripe = fakeCheckoutSessions();
     await checkout(
       { amount: 1000, currency: 'eur', frequency: 'once', email: 'x@example.fr', siteUserId: 'known-user' },
