@@ -1,0 +1,183 @@
+/**
+ * reader-support's banner script: one `<script src=".../support.js" async>` on the news site's pages.
+ *
+ * It renders « Soutenez-nous maintenant » into empty `[data-support-ask]` elements and hides every
+ * `[data-support-ask]` for supporters, deciding from the access token it keeps and verifies itself (no request when
+ * the token is valid and the keys are cached). It claims the token on return from Checkout, renews it near expiry,
+ * and restores support on a new device by e-mail code. It fails open: whatever goes wrong, the article is untouched
+ * and the ask stays.
+ */
+import { type AskContext, langOfAsk, renderAsk, renderMessage } from './ask';
+import { type BannerConfig, loadBannerConfig } from './bannerConfig';
+import {
+  type ClaimOutcome,
+  claimOnce,
+  claimWithRetries,
+  pendingClaim,
+  takeSessionIdFromAddress,
+} from './checkoutReturn';
+import { type Environment, findScriptTag, readEnvironment } from './environment';
+import { injectStyles } from './styles';
+import { currentClaims, decideFromStoredToken, refreshAccessToken, storedToken } from './supporterToken';
+import { words } from './words';
+
+/** Waits between claims while a delayed payment settles, on the page Checkout returned to. */
+const pendingRetryDelaysMs = [1500, 3000, 6000, 12000];
+const restoredMarker = '#support-restored';
+const root = document.documentElement;
+
+// document.currentScript only exists while this file runs synchronously: read the tag now.
+const scriptTag = findScriptTag(document.currentScript);
+
+try {
+  const env = readEnvironment(scriptTag);
+  if (env && !root.hasAttribute('data-support-loaded')) {
+    root.setAttribute('data-support-loaded', '');
+    start(env).catch((error: unknown) => reporter(env)(error));
+  }
+} catch {
+  // Fails open: the page is the site's, not ours.
+}
+
+async function start(env: Environment): Promise<void> {
+  const report = reporter(env);
+  const log = (message: string): void => {
+    if (env.debug) console.info(`[reader-support] ${message}`);
+  };
+  injectStyles(scriptTag?.nonce);
+  const restored = location.hash === restoredMarker;
+  if (restored) history.replaceState(history.state, '', location.href.slice(0, -restoredMarker.length));
+  const returnedFromCheckout = new URL(location.href).searchParams.has('session_id');
+  takeSessionIdFromAddress();
+  await domReady();
+
+  const asks = Array.from(document.querySelectorAll<HTMLElement>('[data-support-ask]'));
+  // The script draws into empty elements; elements with content of their own are the site's, only ever hidden.
+  const targets = asks.filter((element) => element.children.length === 0 && !element.textContent?.trim());
+  for (const element of asks) element.setAttribute('data-support-state', 'deciding');
+
+  let config: Promise<BannerConfig> | null = null;
+  const bannerConfig = (): Promise<BannerConfig> => {
+    config ??= loadBannerConfig(env);
+    return config;
+  };
+  const claim = pendingClaim();
+  // A reader with nothing to decide will see the ask: fetch what it shows while nothing else is going on.
+  if (storedToken() === null && claim === null && !restored && targets.length > 0) void bannerConfig();
+
+  const context = (): Promise<AskContext> =>
+    bannerConfig().then((loaded) => ({
+      env,
+      config: loaded,
+      report,
+      onRestored: (host: HTMLElement) => {
+        showSupporter(asks, [host], 'restored', env);
+        decided('supporter');
+      },
+    }));
+  const showAsks = async (notice: (lang: 'fr' | 'en') => string | null): Promise<void> => {
+    decided('reader');
+    for (const element of asks) {
+      element.hidden = false;
+      element.setAttribute('data-support-state', 'ask');
+    }
+    // Nothing to draw into, nothing to fetch.
+    if (targets.length === 0) return;
+    const ready = await context();
+    for (const element of targets) renderAsk(element, ready, notice(langOfAsk(element, env)));
+  };
+
+  if (restored) log(`returned from sign-in: refresh ${await refreshAccessToken(env)}`);
+
+  let claimOutcome: ClaimOutcome | null = null;
+  if (claim) {
+    claimOutcome = returnedFromCheckout
+      ? await claimWithRetries(env, claim, pendingRetryDelaysMs, () => showPending(targets, env))
+      : await claimOnce(env, claim);
+    log(`checkout session claim: ${claimOutcome}`);
+    if (claimOutcome === 'claimed') {
+      // Verified now, while a request is expected anyway: the keys are then cached for a quiet next page.
+      log(`claimed token ${(await currentClaims(env)) ? 'verified' : 'refused'}`);
+      showSupporter(asks, targets, 'thanks', env);
+      decided('supporter');
+      return;
+    }
+    if (claimOutcome === 'pending') {
+      showPending(targets, env);
+      decided('reader');
+      return;
+    }
+  }
+
+  const decision = await decideFromStoredToken(
+    env,
+    () => {
+      log('renewal says the support has ended: showing the ask');
+      showAsks(() => null).catch(report);
+    },
+    log,
+  );
+  if (decision === 'supporter') {
+    if (restored) {
+      showSupporter(asks, targets, 'restored', env);
+    } else {
+      for (const element of asks) {
+        element.hidden = true;
+        element.setAttribute('data-support-state', 'hidden');
+      }
+    }
+    decided('supporter');
+    return;
+  }
+  const notCompleted = claimOutcome === 'refused' && returnedFromCheckout;
+  await showAsks((lang) => (notCompleted ? words[lang].notCompleted : null));
+}
+
+/** A thank-you in the elements the script draws into, in each one's language; every other ask is hidden. */
+function showSupporter(
+  asks: HTMLElement[],
+  messageHosts: HTMLElement[],
+  kind: 'thanks' | 'restored',
+  env: Environment,
+): void {
+  for (const element of asks) {
+    const speaks = messageHosts.includes(element);
+    element.hidden = !speaks;
+    element.setAttribute('data-support-state', speaks ? 'thanks' : 'hidden');
+    if (!speaks) continue;
+    const lang = langOfAsk(element, env);
+    const w = words[lang];
+    if (kind === 'thanks') renderMessage(element, lang, w.thanksTitle, w.thanksText);
+    else renderMessage(element, lang, w.restoredTitle, w.restoredText);
+  }
+}
+
+function showPending(targets: HTMLElement[], env: Environment): void {
+  for (const element of targets) {
+    if (element.getAttribute('data-support-state') === 'pending') continue;
+    const w = words[langOfAsk(element, env)];
+    element.hidden = false;
+    element.setAttribute('data-support-state', 'pending');
+    renderMessage(element, langOfAsk(element, env), w.pendingTitle, w.pendingText);
+  }
+}
+
+/** Says what was decided on `<html>`, for the site's CSS and for tests: `data-support-decision`. */
+function decided(decision: 'supporter' | 'reader'): void {
+  root.setAttribute('data-support-decision', decision);
+  // The site's optional early guess (see README): dropped once the script knows better.
+  if (decision === 'reader') root.removeAttribute('data-support-likely');
+}
+
+function domReady(): Promise<void> {
+  if (document.readyState !== 'loading') return Promise.resolve();
+  return new Promise((resolve) =>
+    document.addEventListener('DOMContentLoaded', () => resolve(), { once: true }),
+  );
+}
+
+function reporter(env: Environment): (error: unknown) => void {
+  return (error) => {
+    if (env.debug) console.warn('[reader-support] failed open:', error);
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * localStorage and sessionStorage that never throw: private modes, disabled storage and full quotas all read as
+ * "nothing stored", so the banner falls back to showing the ask.
+ */
+export const storageKeys = {
+  /** The access token (a JWT). Its only power is to hide asks and to say who the supporter is to the service. */
+  token: 'reader-support:token',
+  /** The JWKS and when it was fetched. */
+  jwks: 'reader-support:jwks',
+  /** A checkout session id awaiting its claim (SEPA and other delayed payments), with when it was first seen. */
+  pendingClaim: 'reader-support:pending-claim',
+} as const;
+
+type StorageKind = 'localStorage' | 'sessionStorage';
+
+function area(kind: StorageKind): Storage | null {
+  try {
+    return window[kind];
+  } catch {
+    return null;
+  }
+}
+
+export function readItem(key: string, kind: StorageKind = 'localStorage'): string | null {
+  try {
+    return area(kind)?.getItem(key) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function writeItem(key: string, value: string, kind: StorageKind = 'localStorage'): void {
+  try {
+    area(kind)?.setItem(key, value);
+  } catch {
+    // Quota or disabled storage: the banner works for this page view, and asks again on the next.
+  }
+}
+
+export function removeItem(key: string, kind: StorageKind = 'localStorage'): void {
+  try {
+    area(kind)?.removeItem(key);
+  } catch {
+    // Nothing stored, nothing to remove.
+  }
+}
+
+/** Parses stored JSON, or null when absent or not JSON. */
+export function readJson(key: string): unknown {
+  const text = readItem(key);
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
