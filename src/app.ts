@@ -2,6 +2,7 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type Stripe from 'stripe';
+import { bannerRoutes } from './banner/routes';
 import type { Config } from './config';
 import type { CaptchaVerifier } from './contributions/cardTestingDefence';
 import { contributionRoutes } from './contributions/routes';
@@ -14,9 +15,11 @@ import type { Logger } from './platform/logger';
 import { createMetrics } from './platform/metrics';
 import { createOpenApiRegistry } from './platform/openapi';
 import type { RedisClient } from './platform/redis';
+import { supporterRoutes } from './supporters/routes';
 import { createAccessTokens } from './tokens/accessToken';
 import { type KeyRing, loadKeyRing } from './tokens/keyRing';
 import { tokenRoutes } from './tokens/routes';
+import { webhookRoutes } from './webhooks/routes';
 
 /** Everything the app needs from outside; tests build the same app with their own. */
 export interface AppDeps {
@@ -58,9 +61,11 @@ export function buildApp(deps: AppDeps): Express {
   );
 
   // Routes that must see the raw body (webhook signatures) are mounted here, before the JSON parser.
+  app.use(webhookRoutes(deps, openapi));
 
   app.use(express.json({ limit: jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(operatorRoutes(deps, metrics, openapi));
+  app.use(supporterRoutes(deps, openapi));
 
   const accessTokens = createAccessTokens({
     keyRing: deps.keyRing ?? loadKeyRing(config),
@@ -72,6 +77,7 @@ export function buildApp(deps: AppDeps): Express {
   const supporterCustomers = deps.supporterCustomers ?? noSupporterCustomers;
   app.use(contributionRoutes({ ...deps, accessTokens, supporterCustomers }, openapi));
 
+  app.use(bannerRoutes(openapi));
   app.use(notFoundMiddleware);
   app.use(problemMiddleware(logger));
   return app;

@@ -1,0 +1,134 @@
+import type { Logger } from '../platform/logger';
+import {
+  findSupporterByHints,
+  type IdentityHints,
+  indexIdentity,
+  isSamePerson,
+  resolveSupporter,
+} from './identity';
+import { mergeRecordInto, paymentIntentsOf } from './merge';
+import type { SupporterFacts, SupporterRecord } from './record';
+import type { CommitOutcome, SupporterRepository } from './repository';
+
+/** What a Stripe object taught us, in the supporter domain's words, ready to be applied. */
+export interface SupporterChange {
+  /** Who it is about (see `identity.ts`). */
+  hints: IdentityHints;
+  facts: SupporterFacts;
+  /** Payments and subscriptions make a reader a supporter; refunds, disputes and customer changes do not. */
+  createsSupporter: boolean;
+  /** The Stripe id (customer, else payment intent) facts wait under while no supporter is known. */
+  waitUnder: string | null;
+}
+
+export interface AppliedChange {
+  /** `unchanged`: every fact was already known; `duplicate`: this event was already applied to the record. */
+  outcome: 'applied' | 'unchanged' | 'duplicate' | 'ignored';
+  /** The supporter id, or the Stripe id the facts wait under; null when ignored. */
+  ownerId: string | null;
+  supporterId: string | null;
+  record: SupporterRecord | null;
+}
+
+export interface SupporterContext {
+  repository: SupporterRepository;
+  logger: Logger;
+}
+
+/**
+ * Applies one change to supporter state: resolve who it is about → index that identity → commit the facts and
+ * the event id atomically → merge records found to be the same person → adopt facts that waited → index the
+ * ledger. Every step is idempotent, so a crash anywhere is repaired by running it again (the next delivery).
+ */
+export async function applySupporterChange(
+  ctx: SupporterContext,
+  change: SupporterChange,
+  eventId: string | null,
+): Promise<AppliedChange> {
+  const { repository, logger } = ctx;
+  const hints = withPaymentIntents(change.hints, change.facts);
+  const resolved = await resolveSupporter(repository, hints, change.createsSupporter);
+
+  if (!resolved) {
+    if (!change.waitUnder) return { outcome: 'ignored', ownerId: null, supporterId: null, record: null };
+    const waited = await commitFollowingMerges(repository, change.waitUnder, change.facts, eventId);
+    // The supporter may have appeared between our look-up and our write: look again, so facts never stay
+    // behind (the supporter's side adopts after indexing, we look after writing: one of us sees the other).
+    const appeared = await findSupporterByHints(repository, hints);
+    const owner = appeared
+      ? await mergeRecordInto(repository, logger, waited.owner, appeared, 'facts joined their supporter')
+      : waited.owner;
+    return finish(ctx, owner, waited.result, change);
+  }
+
+  const others = await indexIdentity(repository, resolved.supporterId, hints);
+  const committed = await commitFollowingMerges(repository, resolved.supporterId, change.facts, eventId);
+  let owner = committed.owner;
+  owner = await mergeSamePeople(ctx, owner, [...resolved.alsoNamed, ...others]);
+  for (const waitingUnder of [...(hints.customerIds ?? []), ...(hints.paymentIntentIds ?? [])]) {
+    if (waitingUnder !== owner && (await repository.exists(waitingUnder))) {
+      owner = await mergeRecordInto(repository, logger, waitingUnder, owner, 'facts joined their supporter');
+    }
+  }
+  return finish(ctx, owner, committed.result, change);
+}
+
+async function finish(
+  ctx: SupporterContext,
+  owner: string,
+  result: CommitOutcome,
+  change: SupporterChange,
+): Promise<AppliedChange> {
+  const { state, owner: canonical } = await ctx.repository.loadFollowingMerges(owner);
+  if (canonical.startsWith('sup_')) {
+    // Every email the supporter is seen with finds them (the first supporter to use an address keeps it).
+    for (const email of change.facts.emails ?? []) await ctx.repository.claim('email', email, canonical);
+  }
+  if (state.record) await ctx.repository.indexLedger(canonical, await ctx.repository.ledger(canonical));
+  return {
+    outcome: result.outcome === 'merged' ? 'applied' : result.outcome,
+    ownerId: canonical,
+    supporterId: canonical.startsWith('sup_') ? canonical : null,
+    record: state.record,
+  };
+}
+
+async function mergeSamePeople(ctx: SupporterContext, owner: string, candidates: string[]): Promise<string> {
+  let current = owner;
+  for (const candidate of candidates) {
+    const [mine, theirs] = await Promise.all([
+      ctx.repository.loadFollowingMerges(current),
+      ctx.repository.loadFollowingMerges(candidate),
+    ]);
+    if (mine.owner === theirs.owner) continue;
+    if (!isSamePerson(mine.state.record?.siteUserId ?? null, theirs.state.record?.siteUserId ?? null)) {
+      ctx.logger.warn(
+        { supporterId: mine.owner, other: theirs.owner },
+        'two site users share an identity hint',
+      );
+      continue;
+    }
+    current = await mergeRecordInto(ctx.repository, ctx.logger, theirs.owner, mine.owner, 'same person');
+  }
+  return current;
+}
+
+async function commitFollowingMerges(
+  repository: SupporterRepository,
+  owner: string,
+  facts: SupporterFacts,
+  eventId: string | null,
+): Promise<{ owner: string; result: CommitOutcome }> {
+  let current = owner;
+  for (let hop = 0; hop < 10; hop++) {
+    const result = await repository.commit(current, facts, { eventId });
+    if (result.outcome !== 'merged') return { owner: current, result };
+    current = result.into;
+  }
+  throw new Error(`merge chain from ${owner} is longer than 10`);
+}
+
+function withPaymentIntents(hints: IdentityHints, facts: SupporterFacts): IdentityHints {
+  const fromFacts = facts.payments ? paymentIntentsOf({ payments: facts.payments }) : [];
+  return { ...hints, paymentIntentIds: [...new Set([...(hints.paymentIntentIds ?? []), ...fromFacts])] };
+}

@@ -1,0 +1,297 @@
+/**
+ * A supporter's state as a set of facts learned from Stripe, each keyed by the Stripe object it is about.
+ *
+ * Merging two records is commutative, associative and idempotent (a join): every fact has a deterministic
+ * rule for combining two observations of it (the more advanced status wins, the earliest time wins, a
+ * terminal subscription snapshot wins...). That is what makes the final state independent of the order and
+ * repetition of webhook deliveries: whatever order the facts arrive in, the record is the join of all of them.
+ * Everything users see (entitlements, ledger) is derived from the record by pure functions.
+ */
+
+/** A payment: a one-off contribution (keyed by payment intent) or a subscription invoice (keyed by invoice). */
+export interface PaymentFact {
+  id: string;
+  mode: 'one_off' | 'recurring';
+  /** `pending` while a delayed method (SEPA) settles; `failed` when it did not. */
+  status: 'pending' | 'paid' | 'failed';
+  /** Integer minor units of `currency`. */
+  amount: number;
+  currency: string;
+  /** Milliseconds since the epoch; null until paid. */
+  paidAt: number | null;
+  paymentIntentId: string | null;
+  chargeId: string | null;
+  invoiceId: string | null;
+  subscriptionId: string | null;
+  checkoutSessionId: string | null;
+  customerId: string | null;
+  /** For an invoice: the subscription period it pays for. */
+  period: { start: number; end: number } | null;
+}
+
+export type RefundStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
+
+export interface RefundFact {
+  id: string;
+  chargeId: string | null;
+  paymentIntentId: string | null;
+  amount: number;
+  currency: string;
+  status: RefundStatus;
+  createdAt: number;
+}
+
+export interface DisputeFact {
+  id: string;
+  chargeId: string | null;
+  paymentIntentId: string | null;
+  amount: number;
+  currency: string;
+  /** Stripe's dispute status (`needs_response`, `won`, `lost`, `warning_closed`...). */
+  status: string;
+  createdAt: number;
+  /** When Stripe gave the disputed amount back (its positive balance transaction), if it did. */
+  reversedAt: number | null;
+}
+
+export type BillingInterval = 'day' | 'week' | 'month' | 'year';
+
+/** A snapshot of a subscription as read from Stripe when an event about it was applied. */
+export interface SubscriptionFact {
+  id: string;
+  customerId: string | null;
+  status: string;
+  /** Per billing interval, in minor units (price × quantity). */
+  amount: number;
+  currency: string;
+  interval: BillingInterval;
+  intervalCount: number;
+  currentPeriodStart: number;
+  currentPeriodEnd: number;
+  cancelAtPeriodEnd: boolean;
+  canceledAt: number | null;
+  endedAt: number | null;
+  /** `cancellation_details.reason`: `cancellation_requested`, `payment_failed`, `payment_disputed`... */
+  cancellationReason: string | null;
+  /** When we read it (our clock): among non-terminal snapshots of one period, the later read wins. */
+  observedAt: number;
+}
+
+/** An invoice of a subscription whose payment failed (the `past_due` grace starts at its period's start). */
+export interface InvoiceFailureFact {
+  id: string;
+  subscriptionId: string | null;
+  periodStart: number;
+  failedAt: number;
+}
+
+export interface CustomerFact {
+  id: string;
+  deleted: boolean;
+  email: TimedValue | null;
+}
+
+/** A last-writer-wins register: the value observed at the latest time (ties broken by value). */
+export interface TimedValue {
+  value: string;
+  at: number;
+}
+
+export interface SupporterRecord {
+  /** `sup_...` for a supporter; `cus_...`/`pi_...` for facts kept before their supporter is known. */
+  id: string;
+  siteUserId: string | null;
+  /** The normalised email most recently observed. */
+  email: TimedValue | null;
+  /** Every normalised email ever observed (each is indexed, so `?email=` finds the supporter by any of them). */
+  emails: string[];
+  customers: Record<string, CustomerFact>;
+  payments: Record<string, PaymentFact>;
+  refunds: Record<string, RefundFact>;
+  disputes: Record<string, DisputeFact>;
+  subscriptions: Record<string, SubscriptionFact>;
+  invoiceFailures: Record<string, InvoiceFailureFact>;
+  /** Records merged into this one (other supporters found to be the same person, facts that waited). */
+  mergedFrom: string[];
+}
+
+/** What an event teaches us, before it is known which record it lands in. */
+export type SupporterFacts = Partial<Omit<SupporterRecord, 'id'>>;
+
+/** A record with no facts. */
+export function emptyRecord(id: string): SupporterRecord {
+  return {
+    id,
+    siteUserId: null,
+    email: null,
+    emails: [],
+    customers: {},
+    payments: {},
+    refunds: {},
+    disputes: {},
+    subscriptions: {},
+    invoiceFailures: {},
+    mergedFrom: [],
+  };
+}
+
+/** Joins facts into a record; the result keeps the record's id. Pure, commutative and idempotent. */
+export function mergeFacts(record: SupporterRecord, facts: SupporterFacts): SupporterRecord {
+  return {
+    id: record.id,
+    siteUserId: pick(record.siteUserId, facts.siteUserId ?? null),
+    email: latest(record.email, facts.email ?? null),
+    emails: union(record.emails, facts.emails ?? []),
+    customers: joinMaps(record.customers, facts.customers, joinCustomer),
+    payments: joinMaps(record.payments, facts.payments, joinPayment),
+    refunds: joinMaps(record.refunds, facts.refunds, joinRefund),
+    disputes: joinMaps(record.disputes, facts.disputes, joinDispute),
+    subscriptions: joinMaps(record.subscriptions, facts.subscriptions, joinSubscription),
+    invoiceFailures: joinMaps(record.invoiceFailures, facts.invoiceFailures, joinInvoiceFailure),
+    mergedFrom: union(record.mergedFrom, facts.mergedFrom ?? []),
+  };
+}
+
+/** The facts of a whole record, to join into another one (merging supporters, adopting waiting facts). */
+export function factsOf(record: SupporterRecord): SupporterFacts {
+  const { id: _id, ...facts } = record;
+  return facts;
+}
+
+/** Canonical JSON (sorted keys) so that equal records serialise identically and "changed?" is a string compare. */
+export function serialiseRecord(record: SupporterRecord): string {
+  return JSON.stringify(sortKeys(record));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+// --- joins -------------------------------------------------------------------------------------------------
+
+function joinMaps<T>(
+  a: Record<string, T>,
+  b: Record<string, T> | undefined,
+  join: (x: T, y: T) => T,
+): Record<string, T> {
+  if (!b) return a;
+  const out: Record<string, T> = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const existing = out[key];
+    out[key] = existing === undefined ? value : join(existing, value);
+  }
+  return out;
+}
+
+/** The first known of two observations; when both are known and differ, the smaller, so the choice is stable. */
+function pick<T extends string | number | boolean>(a: T | null, b: T | null): T | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a <= b ? a : b;
+}
+
+function latest(a: TimedValue | null, b: TimedValue | null): TimedValue | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  if (a.at !== b.at) return a.at > b.at ? a : b;
+  return a.value >= b.value ? a : b;
+}
+
+function union(a: string[], b: string[]): string[] {
+  return [...new Set([...a, ...b])].sort();
+}
+
+const paymentStatusRank = { pending: 0, failed: 1, paid: 2 } as const;
+
+function joinPayment(a: PaymentFact, b: PaymentFact): PaymentFact {
+  // Money that moved is the truth: `paid` wins over `failed` (an attempt that failed before one succeeded).
+  const status = paymentStatusRank[a.status] >= paymentStatusRank[b.status] ? a.status : b.status;
+  return {
+    id: a.id,
+    mode: pick(a.mode, b.mode) ?? a.mode,
+    status,
+    amount: pick(a.amount, b.amount) ?? a.amount,
+    currency: pick(a.currency, b.currency) ?? a.currency,
+    // The earliest report of the payment is the closest to when it happened.
+    paidAt: status === 'paid' ? pick(a.paidAt, b.paidAt) : null,
+    paymentIntentId: pick(a.paymentIntentId, b.paymentIntentId),
+    chargeId: pick(a.chargeId, b.chargeId),
+    invoiceId: pick(a.invoiceId, b.invoiceId),
+    subscriptionId: pick(a.subscriptionId, b.subscriptionId),
+    checkoutSessionId: pick(a.checkoutSessionId, b.checkoutSessionId),
+    customerId: pick(a.customerId, b.customerId),
+    period:
+      a.period === null
+        ? b.period
+        : b.period === null || a.period.start <= b.period.start
+          ? a.period
+          : b.period,
+  };
+}
+
+const refundSettled = new Set<RefundStatus>(['succeeded', 'failed', 'canceled']);
+
+function joinRefund(a: RefundFact, b: RefundFact): RefundFact {
+  const rank = (r: RefundFact) => (refundSettled.has(r.status) ? 1 : 0);
+  const winner = rank(a) !== rank(b) ? (rank(a) > rank(b) ? a : b) : a.status <= b.status ? a : b;
+  return {
+    ...winner,
+    chargeId: pick(a.chargeId, b.chargeId),
+    paymentIntentId: pick(a.paymentIntentId, b.paymentIntentId),
+    createdAt: Math.min(a.createdAt, b.createdAt),
+  };
+}
+
+/** Dispute statuses after which Stripe does not move the dispute any more. */
+export const closedDisputeStatuses = new Set(['won', 'lost', 'warning_closed', 'prevented']);
+
+function joinDispute(a: DisputeFact, b: DisputeFact): DisputeFact {
+  // A closed dispute never reopens, so a closing status wins over any earlier one whatever order they arrive in.
+  const rank = (d: DisputeFact) => (closedDisputeStatuses.has(d.status) ? 1 : 0);
+  const winner = rank(a) !== rank(b) ? (rank(a) > rank(b) ? a : b) : a.status <= b.status ? a : b;
+  return {
+    ...winner,
+    chargeId: pick(a.chargeId, b.chargeId),
+    paymentIntentId: pick(a.paymentIntentId, b.paymentIntentId),
+    createdAt: Math.min(a.createdAt, b.createdAt),
+    reversedAt: pick(a.reversedAt, b.reversedAt),
+  };
+}
+
+/** Subscription statuses a subscription never leaves. */
+export const endedSubscriptionStatuses = new Set(['canceled', 'incomplete_expired']);
+
+function joinSubscription(a: SubscriptionFact, b: SubscriptionFact): SubscriptionFact {
+  // An ended subscription never comes back, so a snapshot taken after the end wins over any older one: a stale
+  // `updated` applied after `deleted` cannot resurrect it. Otherwise the later period wins, then the later read.
+  const ended = (s: SubscriptionFact) => (endedSubscriptionStatuses.has(s.status) ? 1 : 0);
+  if (ended(a) !== ended(b)) return ended(a) > ended(b) ? a : b;
+  if (a.currentPeriodEnd !== b.currentPeriodEnd) return a.currentPeriodEnd > b.currentPeriodEnd ? a : b;
+  if (a.observedAt !== b.observedAt) return a.observedAt > b.observedAt ? a : b;
+  return serialiseRecordPart(a) >= serialiseRecordPart(b) ? a : b;
+}
+
+function serialiseRecordPart(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function joinInvoiceFailure(a: InvoiceFailureFact, b: InvoiceFailureFact): InvoiceFailureFact {
+  return {
+    id: a.id,
+    subscriptionId: pick(a.subscriptionId, b.subscriptionId),
+    periodStart: Math.min(a.periodStart, b.periodStart),
+    failedAt: Math.min(a.failedAt, b.failedAt),
+  };
+}
+
+function joinCustomer(a: CustomerFact, b: CustomerFact): CustomerFact {
+  return { id: a.id, deleted: a.deleted || b.deleted, email: latest(a.email, b.email) };
+}

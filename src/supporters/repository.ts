@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import type { RedisClient } from '../platform/redis';
+import { deriveLedgerEntries, type LedgerEntry } from './ledger';
+import {
+  emptyRecord,
+  mergeFacts,
+  type SupporterFacts,
+  type SupporterRecord,
+  serialiseRecord,
+} from './record';
+
+/**
+ * Supporter state in Redis. Everything about one record lives under one hash tag (`{sup_...}`, or `{cus_...}` /
+ * `{pi_...}` for facts waiting for their supporter), so each change commits in one Lua script, on Redis Cluster
+ * too:
+ *
+ *   <prefix>{<owner>}:record   hash  v (version), json (the record), mergedInto (once merged into another)
+ *   <prefix>{<owner>}:events   set   ids of the Stripe events applied to this record
+ *   <prefix>{<owner>}:ledger   hash  ledger entry id → entry JSON (derived from the record at each commit)
+ *
+ * Lookup indexes are single keys written idempotently around the commit:
+ *
+ *   <prefix>idx:site-user:<urlencoded id>, idx:customer:<cus_...>, idx:email:<sha256 of normalised email>,
+ *   idx:payment-intent:<pi_...>   → supporter id
+ *   <prefix>ledger:by-time (zset entry id by time) and ledger:owner (hash entry id → owner): the finance view.
+ */
+
+export interface RecordState {
+  version: number;
+  record: SupporterRecord | null;
+  /** Set once the record was merged into another: read and write that one instead. */
+  mergedInto: string | null;
+}
+
+export type CommitOutcome =
+  | { outcome: 'applied' | 'unchanged'; record: SupporterRecord; ledger: LedgerEntry[] }
+  | { outcome: 'duplicate'; record: SupporterRecord | null; ledger: LedgerEntry[] }
+  | { outcome: 'merged'; into: string };
+
+export type IndexKind = 'site-user' | 'customer' | 'email' | 'payment-intent';
+
+// Compare-and-set on the version: the record is merged in TypeScript (one pure function, `mergeFacts`), and the
+// script only writes if nobody committed in between; the caller re-reads and merges again otherwise. The applied
+// event set is checked inside the same script, so an event id is applied to a record at most once.
+const commitScript = `
+local merged = redis.call('HGET', KEYS[1], 'mergedInto')
+if merged then return {'merged', merged} end
+local version = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if ARGV[3] ~= '' and redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 1 then return {'duplicate', tostring(version)} end
+if version ~= tonumber(ARGV[1]) then return {'conflict', tostring(version)} end
+local eventCount = tonumber(ARGV[5])
+for i = 6, 5 + eventCount do redis.call('SADD', KEYS[2], ARGV[i]) end
+if ARGV[4] == '1' then
+  version = version + 1
+  redis.call('HSET', KEYS[1], 'v', version, 'json', ARGV[2])
+  redis.call('DEL', KEYS[3])
+  for i = 6 + eventCount, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+  return {'applied', tostring(version)}
+end
+return {'unchanged', tostring(version)}
+`;
+
+const markMergedScript = `
+if redis.call('HGET', KEYS[1], 'mergedInto') then return 'merged' end
+local version = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if version ~= tonumber(ARGV[1]) then return 'conflict' end
+redis.call('HSET', KEYS[1], 'v', version + 1, 'mergedInto', ARGV[2])
+redis.call('DEL', KEYS[2])
+return 'ok'
+`;
+
+// Points an index at a new supporter only if it still points at the old one (several merges may race).
+const repointScript = `
+local current = redis.call('GET', KEYS[1])
+if current == false or current == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end
+return 0
+`;
+
+const maxCommitAttempts = 50;
+
+/** Sha-256 of a normalised email: emails never appear in key names. */
+export function emailDigest(normalisedEmail: string): string {
+  return createHash('sha256').update(normalisedEmail).digest('hex');
+}
+
+/** Reads and writes supporter records, their applied events, ledgers and lookup indexes under one key prefix. */
+export function supporterRepository(redis: RedisClient, prefix: string) {
+  const keys = (owner: string) => ({
+    record: `${prefix}{${owner}}:record`,
+    events: `${prefix}{${owner}}:events`,
+    ledger: `${prefix}{${owner}}:ledger`,
+  });
+  const indexKey = (kind: IndexKind, value: string) =>
+    `${prefix}idx:${kind}:${kind === 'email' ? emailDigest(value) : encodeURIComponent(value)}`;
+
+  async function load(owner: string): Promise<RecordState> {
+    const [v, json, mergedInto] = await redis.hmget(keys(owner).record, 'v', 'json', 'mergedInto');
+    return {
+      version: Number(v ?? 0),
+      record: json ? (JSON.parse(json) as SupporterRecord) : null,
+      mergedInto: mergedInto ?? null,
+    };
+  }
+
+  return {
+    keys,
+    load,
+
+    /** The record a supporter id names, following merges; null when there is none. */
+    async loadFollowingMerges(owner: string): Promise<{ owner: string; state: RecordState }> {
+      let current = owner;
+      for (let hop = 0; hop < 10; hop++) {
+        const state = await load(current);
+        if (!state.mergedInto) return { owner: current, state };
+        current = state.mergedInto;
+      }
+      throw new Error(`merge chain from ${owner} is longer than 10`);
+    },
+
+    /**
+     * Joins facts into a record, writes its derived ledger and records the event as applied, atomically.
+     * `duplicate` when `eventId` was already applied to it; `merged` when the record now lives elsewhere.
+     */
+    async commit(
+      owner: string,
+      facts: SupporterFacts,
+      options: { eventId?: string | null; alsoApplied?: string[] } = {},
+    ): Promise<CommitOutcome> {
+      const k = keys(owner);
+      for (let attempt = 0; attempt < maxCommitAttempts; attempt++) {
+        const state = await load(owner);
+        if (state.mergedInto) return { outcome: 'merged', into: state.mergedInto };
+        const before = state.record ?? emptyRecord(owner);
+        const next = mergeFacts(before, facts);
+        const json = serialiseRecord(next);
+        const changed = state.record === null || json !== serialiseRecord(before);
+        const ledger = deriveLedgerEntries(next);
+        const applied = options.alsoApplied ?? [];
+        const [result, target] = (await redis.eval(
+          commitScript,
+          3,
+          k.record,
+          k.events,
+          k.ledger,
+          String(state.version),
+          json,
+          options.eventId ?? '',
+          changed ? '1' : '0',
+          String(applied.length),
+          ...applied,
+          ...ledger.flatMap((entry) => [entry.id, JSON.stringify(entry)]),
+        )) as [string, string];
+        if (result === 'merged') return { outcome: 'merged', into: target };
+        if (result === 'duplicate') {
+          return { outcome: 'duplicate', record: state.record, ledger: deriveLedgerEntries(before) };
+        }
+        if (result === 'applied' || result === 'unchanged') return { outcome: result, record: next, ledger };
+        // Someone committed in between: merge again on top of theirs.
+        await new Promise((done) => setTimeout(done, Math.random() * 5 * (attempt + 1)));
+      }
+      throw new Error(`could not commit to ${owner}: too much contention`);
+    },
+
+    /** Marks a record as merged into another if it has not changed since `version`; its ledger moves with it. */
+    async markMerged(owner: string, version: number, into: string): Promise<'ok' | 'conflict' | 'merged'> {
+      const k = keys(owner);
+      return (await redis.eval(markMergedScript, 2, k.record, k.ledger, String(version), into)) as
+        | 'ok'
+        | 'conflict'
+        | 'merged';
+    },
+
+    async appliedEvents(owner: string): Promise<string[]> {
+      return redis.smembers(keys(owner).events);
+    },
+
+    async ledger(owner: string): Promise<LedgerEntry[]> {
+      const entries = Object.values(await redis.hgetall(keys(owner).ledger)).map(
+        (json) => JSON.parse(json) as LedgerEntry,
+      );
+      return entries.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+    },
+
+    async exists(owner: string): Promise<boolean> {
+      return (await redis.exists(keys(owner).record)) === 1;
+    },
+
+    async lookup(kind: IndexKind, value: string): Promise<string | null> {
+      return redis.get(indexKey(kind, value));
+    },
+
+    /** Points the index at the supporter unless it already names someone; answers whom it names. */
+    async claim(kind: IndexKind, value: string, supporterId: string): Promise<string> {
+      const key = indexKey(kind, value);
+      const set = await redis.set(key, supporterId, 'NX');
+      return set === 'OK' ? supporterId : ((await redis.get(key)) ?? supporterId);
+    },
+
+    async repoint(kind: IndexKind, value: string, from: string, to: string): Promise<void> {
+      await redis.eval(repointScript, 1, indexKey(kind, value), from, to);
+    },
+
+    /** The finance view across supporters: each entry once, by time, with where it lives now. */
+    async indexLedger(owner: string, entries: LedgerEntry[]): Promise<void> {
+      if (entries.length === 0) return;
+      await redis.zadd(`${prefix}ledger:by-time`, ...entries.flatMap((e) => [e.at, e.id]));
+      await redis.hset(`${prefix}ledger:owner`, ...entries.flatMap((e) => [e.id, owner]));
+    },
+
+    /** Where a ledger entry lives now (a supporter id, or the Stripe id it waits under). */
+    async ledgerOwner(entryId: string): Promise<string | null> {
+      return redis.hget(`${prefix}ledger:owner`, entryId);
+    },
+  };
+}
+
+export type SupporterRepository = ReturnType<typeof supporterRepository>;

@@ -1,0 +1,86 @@
+import { Router } from 'express';
+import type { AppDeps } from '../app';
+import { requireApiKey } from '../platform/apiKeys';
+import { AppError } from '../platform/errors';
+import { parseRequest } from '../platform/http';
+import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
+import { z } from '../platform/zod';
+import { entitlementNames } from '../policy/policy';
+import { type SupporterLookup, supporterStanding } from './lookup';
+import { supporterRepository } from './repository';
+
+const entitlementsQuerySchema = z
+  .object({
+    siteUserId: z.string().min(1).max(200).optional(),
+    supporterId: z
+      .string()
+      .regex(/^sup_[A-Za-z0-9]+$/)
+      .optional(),
+    email: z.string().min(3).max(320).optional(),
+  })
+  .strict()
+  .refine((q) => [q.siteUserId, q.supporterId, q.email].filter((v) => v !== undefined).length === 1, {
+    message: 'give exactly one of siteUserId, supporterId, email',
+  });
+
+const isoTime = z.string().nullable().openapi({ format: 'date-time' });
+const entitlementsSchema = z
+  .object({
+    supporterId: z.string().nullable(),
+    tier: z.string().nullable(),
+    entitlements: z.array(z.enum(entitlementNames)),
+    validUntil: isoTime,
+    recurring: z.boolean(),
+    since: isoTime,
+  })
+  .openapi('Entitlements');
+
+/** `GET /v1/entitlements`, for the news site's backend (API key with role `site`). */
+export function supporterRoutes(deps: AppDeps, openapi: OpenAPIRegistry): Router {
+  const router = Router();
+  const repository = supporterRepository(deps.redis, deps.config.redis.keyPrefix);
+
+  openapi.registerPath({
+    method: 'get',
+    path: '/v1/entitlements',
+    summary:
+      "A reader's current support: tier, entitlements and until when (200 with none for a non-supporter)",
+    security: [{ apiKey: [] }],
+    request: { query: entitlementsQuerySchema },
+    responses: {
+      200: {
+        description: 'The reader’s entitlements',
+        content: { 'application/json': { schema: entitlementsSchema } },
+      },
+      400: problemResponse('Not exactly one of siteUserId, supporterId, email'),
+      401: problemResponse('Missing or unknown API key'),
+      403: problemResponse('A key without role site'),
+      503: problemResponse('Redis unavailable'),
+    },
+  });
+  router.get('/v1/entitlements', requireApiKey(deps.config.apiKeys, ['site']), async (req, res) => {
+    const query = parseRequest(entitlementsQuerySchema, req.query, 'query');
+    const lookup: SupporterLookup = query.supporterId
+      ? { supporterId: query.supporterId }
+      : query.siteUserId
+        ? { siteUserId: query.siteUserId }
+        : query.email
+          ? { email: query.email }
+          : unreachable();
+    const standing = await supporterStanding(repository, deps.config.policy, deps.clock.now(), lookup);
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    res.set('Cache-Control', 'no-store').json({
+      supporterId: standing.supporterId,
+      tier: standing.tier,
+      entitlements: standing.entitlements,
+      validUntil: iso(standing.validUntil),
+      recurring: standing.recurring,
+      since: iso(standing.since),
+    });
+  });
+  return router;
+}
+
+function unreachable(): never {
+  throw new AppError('validation_failed', 'Give exactly one of siteUserId, supporterId, email.');
+}

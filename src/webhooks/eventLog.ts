@@ -1,0 +1,199 @@
+import type { RedisClient } from '../platform/redis';
+import type { StripeEventEnvelope } from '../stripe-events/shapes';
+
+/**
+ * Every verified Stripe event, kept raw with its deliveries and processing status, for finance and replays:
+ *
+ *   <prefix>event:{<evt id>}            hash  raw, type, apiVersion, livemode, created, firstReceivedAt,
+ *                                             lastReceivedAt, deliveries, attempts, status, error, supporterId, appliedAt
+ *   <prefix>event:{<evt id>}:history    list  one JSON line per delivery outcome and attempt (newest last, capped)
+ *   <prefix>event:{<evt id>}:lock       string the processing lock (token), with a TTL
+ *   <prefix>events:by-created           zset  event ids by Stripe's `created` (ms)
+ *   <prefix>events:by-type:<type>       zset  the same, per type
+ *   <prefix>events:by-status:<status>   zset  the same, per current status
+ */
+
+export type EventStatus = 'received' | 'processing' | 'applied' | 'duplicate' | 'ignored' | 'failed';
+export const eventStatuses: readonly EventStatus[] = [
+  'received',
+  'processing',
+  'applied',
+  'duplicate',
+  'ignored',
+  'failed',
+];
+/** Statuses after which a delivery of the same event only answers 200: it was dealt with. */
+export const settledStatuses = new Set<EventStatus>(['applied', 'duplicate', 'ignored']);
+
+export interface LoggedEvent {
+  id: string;
+  type: string;
+  apiVersion: string | null;
+  livemode: boolean;
+  created: number;
+  raw: string;
+  firstReceivedAt: number;
+  lastReceivedAt: number;
+  deliveries: number;
+  attempts: number;
+  status: EventStatus;
+  error: string | null;
+  supporterId: string | null;
+  appliedAt: number | null;
+}
+
+export interface EventHistoryLine {
+  at: number;
+  outcome: EventStatus | 'delivered' | 'duplicate';
+  error?: string;
+}
+
+const historyCap = 200;
+
+const recordDeliveryScript = `
+local isNew = redis.call('HSETNX', KEYS[1], 'raw', ARGV[1])
+if isNew == 1 then
+  redis.call('HSET', KEYS[1], 'type', ARGV[2], 'apiVersion', ARGV[3], 'livemode', ARGV[4], 'created', ARGV[5],
+    'firstReceivedAt', ARGV[6], 'status', 'received', 'attempts', 0)
+end
+redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
+redis.call('HSET', KEYS[1], 'lastReceivedAt', ARGV[6])
+redis.call('RPUSH', KEYS[2], ARGV[7])
+redis.call('LTRIM', KEYS[2], -${historyCap}, -1)
+return isNew
+`;
+
+// Taking the lock and saying so in the log happen together, so a copy waiting for this attempt never mistakes an
+// older failure for its outcome.
+const acquireScript = `
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('HSET', KEYS[1], 'status', 'processing')
+  redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+  return 1
+end
+return 0
+`;
+
+const releaseScript = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** The event log and per-event processing lock, under one key prefix. */
+export function stripeEventLog(redis: RedisClient, prefix: string) {
+  const keys = (id: string) => ({
+    event: `${prefix}event:{${id}}`,
+    history: `${prefix}event:{${id}}:history`,
+    lock: `${prefix}event:{${id}}:lock`,
+  });
+
+  async function setStatusIndex(id: string, created: number, status: EventStatus): Promise<void> {
+    await Promise.all(
+      eventStatuses.map((s) =>
+        s === status
+          ? redis.zadd(`${prefix}events:by-status:${s}`, created, id)
+          : redis.zrem(`${prefix}events:by-status:${s}`, id),
+      ),
+    );
+  }
+
+  return {
+    keys,
+
+    /** Keeps the raw event (first delivery) and counts the delivery; indexes it by time and type. Idempotent. */
+    async recordDelivery(event: StripeEventEnvelope, raw: string, now: number): Promise<boolean> {
+      const k = keys(event.id);
+      const createdMs = event.created * 1000;
+      const isNew =
+        (await redis.eval(
+          recordDeliveryScript,
+          2,
+          k.event,
+          k.history,
+          raw,
+          event.type,
+          event.api_version ?? '',
+          event.livemode ? '1' : '0',
+          String(createdMs),
+          String(now),
+          JSON.stringify({ at: now, outcome: 'delivered' } satisfies EventHistoryLine),
+        )) === 1;
+      await redis.zadd(`${prefix}events:by-created`, createdMs, event.id);
+      await redis.zadd(`${prefix}events:by-type:${event.type}`, createdMs, event.id);
+      if (isNew) await setStatusIndex(event.id, createdMs, 'received');
+      return isNew;
+    },
+
+    async get(id: string): Promise<LoggedEvent | null> {
+      const h = await redis.hgetall(keys(id).event);
+      if (!h.raw) return null;
+      return {
+        id,
+        type: h.type ?? '',
+        apiVersion: h.apiVersion || null,
+        livemode: h.livemode === '1',
+        created: Number(h.created),
+        raw: h.raw,
+        firstReceivedAt: Number(h.firstReceivedAt),
+        lastReceivedAt: Number(h.lastReceivedAt),
+        deliveries: Number(h.deliveries ?? 0),
+        attempts: Number(h.attempts ?? 0),
+        status: (h.status as EventStatus | undefined) ?? 'received',
+        error: h.error || null,
+        supporterId: h.supporterId || null,
+        appliedAt: h.appliedAt ? Number(h.appliedAt) : null,
+      };
+    },
+
+    async history(id: string): Promise<EventHistoryLine[]> {
+      return (await redis.lrange(keys(id).history, 0, -1)).map(
+        (line) => JSON.parse(line) as EventHistoryLine,
+      );
+    },
+
+    /** Records how an attempt ended (the event's status) and adds it to the history. */
+    async settle(
+      id: string,
+      created: number,
+      status: EventStatus,
+      now: number,
+      details: { error?: string; supporterId?: string | null } = {},
+    ): Promise<void> {
+      const k = keys(id);
+      const fields: (string | number)[] = ['status', status, 'error', details.error ?? ''];
+      if (details.supporterId) fields.push('supporterId', details.supporterId);
+      if (status === 'applied' || status === 'duplicate') fields.push('appliedAt', now);
+      await redis
+        .multi()
+        .hset(k.event, ...fields)
+        .rpush(
+          k.history,
+          JSON.stringify({ at: now, outcome: status, ...(details.error ? { error: details.error } : {}) }),
+        )
+        .ltrim(k.history, -historyCap, -1)
+        .exec();
+      await setStatusIndex(id, created * 1000, status);
+    },
+
+    /** Notes a delivery answered from an earlier outcome (a copy of an event already dealt with). */
+    async noteDuplicateDelivery(id: string, now: number): Promise<void> {
+      const k = keys(id);
+      await redis
+        .multi()
+        .rpush(k.history, JSON.stringify({ at: now, outcome: 'duplicate' }))
+        .ltrim(k.history, -historyCap, -1)
+        .exec();
+    },
+
+    async acquire(id: string, token: string, ttlMs: number): Promise<boolean> {
+      const k = keys(id);
+      return (await redis.eval(acquireScript, 2, k.event, k.lock, token, String(ttlMs))) === 1;
+    },
+
+    async release(id: string, token: string): Promise<void> {
+      await redis.eval(releaseScript, 1, keys(id).lock, token);
+    },
+  };
+}
+
+export type StripeEventLog = ReturnType<typeof stripeEventLog>;

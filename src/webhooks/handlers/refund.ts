@@ -1,0 +1,23 @@
+import { readChargeRefunds } from '../../stripe-events/reads';
+import { chargeSchema, readStripeObject } from '../../stripe-events/shapes';
+import { refundsChange } from '../../stripe-events/translate';
+import { applySupporterChange } from '../../supporters/applyChange';
+import type { StripeEventHandler } from './types';
+
+/**
+ * `charge.refunded`: every refund of the charge, each by its own id, so partial refunds add up and a full one
+ * (refunded ≥ paid) withdraws what the payment granted. A refund that arrives before its payment waits under
+ * the customer (or payment intent) it names, and joins the supporter when the payment arrives.
+ */
+const chargeRefunded: StripeEventHandler = async (ctx, event) => {
+  const charge = readStripeObject(chargeSchema, event.data.object, `charge`, event.api_version);
+  const refunds =
+    charge.refunds && !charge.refunds.has_more
+      ? charge.refunds.data
+      : await readChargeRefunds(ctx.stripe, charge.id);
+  return applySupporterChange(ctx, refundsChange(charge, refunds), event.id);
+};
+
+export const refundEventHandlers: Record<string, StripeEventHandler> = {
+  'charge.refunded': chargeRefunded,
+};

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import Stripe from 'stripe';
+import type { Config } from '../config';
+import type { Clock } from '../platform/clock';
+import { AppError, toAppError } from '../platform/errors';
+import type { Logger } from '../platform/logger';
+import { type StripeEventEnvelope, UnsupportedStripeShapeError } from '../stripe-events/shapes';
+import type { SupporterRepository } from '../supporters/repository';
+import { handlerFor } from './dispatch';
+import type { DurabilityGuard } from './durability';
+import type { EventStatus, StripeEventLog } from './eventLog';
+import { settledStatuses } from './eventLog';
+import { verifyStripeSignature } from './signature';
+
+export interface WebhookDeps {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  stripe: Stripe | null;
+  events: StripeEventLog;
+  repository: SupporterRepository;
+  durability: DurabilityGuard;
+}
+
+export interface WebhookAnswer {
+  eventId: string;
+  /** `duplicate`: this delivery found the event already dealt with. */
+  status: 'applied' | 'duplicate' | 'ignored';
+}
+
+/** How long a copy waits for the delivery that is applying the event before answering 503 (Stripe retries). */
+const waitForOtherDeliveryMs = 10_000;
+/** The processing lock outlives any attempt (Stripe reads time out first); a crashed holder frees it by expiry. */
+const lockTtlMs = 60_000;
+const pollMs = 25;
+
+/**
+ * Takes one webhook delivery: verify the signature on the raw body → keep the event in the log → check its
+ * mode → apply it once (a copy arriving meanwhile waits for that attempt and answers as it ends) → make the
+ * write durable → answer. Exactly-once rests on the supporter commit (the event id is recorded with the facts);
+ * the lock only spares duplicate work and gives copies the first attempt's answer.
+ */
+export async function receiveStripeEvent(
+  deps: WebhookDeps,
+  rawBody: Buffer,
+  signature: string | undefined,
+): Promise<WebhookAnswer> {
+  const now = deps.clock.now();
+  const event = verifyStripeSignature(
+    Stripe.webhooks,
+    rawBody,
+    signature,
+    deps.config.stripe.webhookSecrets,
+    now,
+  );
+  await deps.events.recordDelivery(event, rawBody.toString('utf8'), now);
+  assertSameMode(deps, event);
+  return applyOnce(deps, event);
+}
+
+function assertSameMode(deps: WebhookDeps, event: StripeEventEnvelope): void {
+  if (event.livemode === deps.config.stripe.livemode) return;
+  const detail = `The event is ${event.livemode ? 'live' : 'test'}-mode but this service runs with a ${
+    deps.config.stripe.livemode ? 'live' : 'test'
+  } key.`;
+  deps.logger.warn({ eventId: event.id, type: event.type }, detail);
+  void deps.events
+    .settle(event.id, event.created, 'failed', deps.clock.now(), { error: detail })
+    .catch(() => undefined);
+  throw new AppError('bad_request', detail);
+}
+
+async function applyOnce(deps: WebhookDeps, event: StripeEventEnvelope): Promise<WebhookAnswer> {
+  const started = performance.now();
+  let waited = false;
+  for (;;) {
+    const logged = await deps.events.get(event.id);
+    if (logged && settledStatuses.has(logged.status)) {
+      await deps.durability.ensure();
+      await deps.events.noteDuplicateDelivery(event.id, deps.clock.now());
+      return { eventId: event.id, status: 'duplicate' };
+    }
+    if (waited && logged?.status === 'failed') {
+      // The attempt we waited for failed: answer as it did (taking the lock sets `processing` atomically, so this
+      // `failed` is that attempt's, not an older one's).
+      throw new AppError('unavailable', `Applying the event failed: ${logged.error ?? 'unknown error'}`, {
+        retryAfterS: 30,
+      });
+    }
+    const token = randomUUID();
+    if (await deps.events.acquire(event.id, token, lockTtlMs)) {
+      try {
+        return await attempt(deps, event);
+      } finally {
+        await deps.events.release(event.id, token).catch(() => undefined);
+      }
+    }
+    waited = true;
+    if (performance.now() - started > waitForOtherDeliveryMs) {
+      throw new AppError('unavailable', 'Another delivery of this event is still being applied.', {
+        retryAfterS: 10,
+      });
+    }
+    await new Promise((done) => setTimeout(done, pollMs));
+  }
+}
+
+async function attempt(deps: WebhookDeps, event: StripeEventEnvelope): Promise<WebhookAnswer> {
+  const handler = handlerFor(event.type);
+  const log = deps.logger.child({ eventId: event.id, type: event.type });
+  let status: EventStatus;
+  let supporterId: string | null = null;
+  try {
+    if (!handler) {
+      status = 'ignored';
+    } else {
+      const applied = await handler(
+        { repository: deps.repository, logger: log, stripe: deps.stripe, clock: deps.clock },
+        event,
+      );
+      supporterId = applied.ownerId;
+      status = applied.outcome === 'unchanged' ? 'applied' : applied.outcome;
+    }
+  } catch (error) {
+    const appError = toAppError(error);
+    const reason = error instanceof Error ? error.message : String(error);
+    log.warn({ err: { message: reason }, status: appError.status }, 'stripe event failed');
+    // Best effort: when Redis itself is down this write fails too, and the event stays `processing` until the
+    // lock expires; the next delivery applies it.
+    await deps.events
+      .settle(event.id, event.created, 'failed', deps.clock.now(), { error: reason })
+      .catch(() => undefined);
+    // A shape we do not read is worth telling Stripe's dashboard; other internal errors stay in our logs.
+    if (error instanceof UnsupportedStripeShapeError)
+      throw new AppError('internal', reason, { cause: error });
+    throw appError;
+  }
+  await deps.events.settle(event.id, event.created, status, deps.clock.now(), { supporterId });
+  await deps.durability.ensure();
+  log.info({ status, supporterId }, 'stripe event processed');
+  return {
+    eventId: event.id,
+    status: status === 'duplicate' ? 'duplicate' : status === 'ignored' ? 'ignored' : 'applied',
+  };
+}
