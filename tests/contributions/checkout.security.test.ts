@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { buildApp } from '../../src/app';
-import { type CaptchaVerifier, ipBucket } from '../../src/contributions/cardTestingDefence';
+import type { CaptchaVerifier } from '../../src/contributions/cardTestingDefence';
+import { ipBucket } from '../../src/platform/rateLimits';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { fakeCheckoutSessions, isolateNetwork } from './stripeFake';
 
