@@ -42,7 +42,12 @@ function sessionIdentity(session: CheckoutSessionShape) {
     ...(customerId ? { customers: { [customerId]: { id: customerId, deleted: false, email: null } } } : {}),
   };
   return {
-    hints: { siteUserId: session.client_reference_id, customerIds: customerId ? [customerId] : [], email },
+    hints: {
+      siteUserId: session.client_reference_id,
+      customerIds: customerId ? [customerId] : [],
+      checkoutSessionId: session.id,
+      email,
+    },
     facts,
   };
 }

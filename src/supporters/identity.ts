@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IndexKind, SupporterRepository } from './repository';
 
 /**
- * Who a supporter is: payments join a supporter by site user id, then Stripe customer, then payment intent
+ * Who a supporter is: payments join a supporter by site user id, then Stripe customer, then payment intent, then the Checkout Session that paid
  * (refunds and disputes name only that), then normalised email. Two supporters found to be one are merged,
  * unless they carry different site user ids (two accounts of the site sharing an email stay two people).
  */
@@ -11,6 +11,8 @@ export interface IdentityHints {
   siteUserId?: string | null;
   customerIds?: string[];
   paymentIntentIds?: string[];
+  /** The Checkout Session that paid: the token claim finds the supporter by it without asking Stripe. */
+  checkoutSessionId?: string | null;
   /** Normalised (see `normaliseEmail`). */
   email?: string | null;
 }
@@ -32,6 +34,9 @@ export function hintEntries(hints: IdentityHints): { kind: IndexKind; value: str
     ...(hints.siteUserId ? [{ kind: 'site-user' as const, value: hints.siteUserId }] : []),
     ...(hints.customerIds ?? []).map((value) => ({ kind: 'customer' as const, value })),
     ...(hints.paymentIntentIds ?? []).map((value) => ({ kind: 'payment-intent' as const, value })),
+    ...(hints.checkoutSessionId
+      ? [{ kind: 'checkout-session' as const, value: hints.checkoutSessionId }]
+      : []),
     ...(hints.email ? [{ kind: 'email' as const, value: hints.email }] : []),
   ];
 }

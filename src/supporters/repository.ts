@@ -37,7 +37,7 @@ export type CommitOutcome =
   | { outcome: 'duplicate'; record: SupporterRecord | null; ledger: LedgerEntry[] }
   | { outcome: 'merged'; into: string };
 
-export type IndexKind = 'site-user' | 'customer' | 'email' | 'payment-intent';
+export type IndexKind = 'site-user' | 'customer' | 'email' | 'payment-intent' | 'checkout-session';
 
 // Compare-and-set on the version: the record is merged in TypeScript (one pure function, `mergeFacts`), and the
 // script only writes if nobody committed in between; the caller re-reads and merges again otherwise. The applied
