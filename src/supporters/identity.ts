@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { IndexKind, SupporterRepository } from './repository';
 
 /**
- * Who a supporter is: payments join a supporter by site user id, then Stripe customer, then payment intent, then the Checkout Session that paid
- * (refunds and disputes name only that), then normalised email. Two supporters found to be one are merged,
+ * Who a supporter is: payments join a supporter by site user id, then Stripe customer, then payment intent
+ * (refunds and disputes name only that), then the Checkout Session that paid, then normalised email. Two supporters found to be one are merged,
  * unless they carry different site user ids (two accounts of the site sharing an email stay two people).
  */
 
