@@ -7,6 +7,7 @@ import type { Config } from './config';
 import type { CaptchaVerifier } from './contributions/cardTestingDefence';
 import { contributionRoutes } from './contributions/routes';
 import { noSupporterCustomers, type SupporterCustomers } from './contributions/supporterCustomers';
+import { demoRoutes } from './demo/routes';
 import { operatorRoutes } from './ops/routes';
 import type { Clock } from './platform/clock';
 import { notFoundMiddleware, problemMiddleware } from './platform/errors';
@@ -78,6 +79,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(contributionRoutes({ ...deps, accessTokens, supporterCustomers }, openapi));
 
   app.use(bannerRoutes(openapi));
+  app.use(demoRoutes(config));
   app.use(notFoundMiddleware);
   app.use(problemMiddleware(logger));
   return app;

@@ -82,6 +82,7 @@ const envSchema = z.object({
   CHECKOUT_RATE_LIMIT_PER_EMAIL: positiveInt.default(5),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEMO_PAGE: z.enum(['on', 'off']).optional(),
 });
 
 function isTimeZone(tz: string): boolean {
@@ -137,6 +138,8 @@ export interface Config {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** Where development state (generated key, outbox, private Redis) is kept. */
   dataDir: string;
+  /** `GET /demo`, the demo article with the ask (`DEMO_PAGE`): on by default outside production, off in it. */
+  demoPage: boolean;
 }
 
 /** Parses the environment into a Config, or throws a ConfigError naming every variable that is wrong. */
@@ -213,6 +216,7 @@ export function loadConfig(env: Env): Config {
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     dataDir: '.data',
+    demoPage: e.DEMO_PAGE === undefined ? !production : e.DEMO_PAGE === 'on',
   };
 }
 

@@ -6,6 +6,7 @@ import { OffsetClock, type StandInClock } from './core/clock';
 import type { StandInEvent, StandInStore } from './core/store';
 import { StripeApiRouter } from './http/api';
 import { checkoutPages } from './pages/checkoutPage';
+import { controlPages } from './pages/controlPage';
 import { portalPages } from './pages/portalPage';
 import { registerBalanceRoutes } from './resources/balance';
 import { registerBillingPortalRoutes } from './resources/billingPortal';
@@ -49,6 +50,12 @@ export interface StripeLocalOptions {
   payoutDelayDays?: number;
   automaticPayouts?: boolean;
   dunning?: Partial<DunningOptions>;
+  /**
+   * The time webhook signatures carry: the stand-in's clock (default: a test that shares one clock with its
+   * receiver), or real time, as Stripe signs with test clocks, for a receiver on the system clock (the launched
+   * service) that would refuse a moved clock's timestamps as outside its tolerance.
+   */
+  signatureTime?: 'clock' | 'real';
 }
 
 export interface StripeLocalWebhooks {
@@ -86,7 +93,7 @@ export async function startStripeLocal(options: StripeLocalOptions = {}): Promis
   const clock = options.clock ?? new OffsetClock();
   const dispatcher = new WebhookDispatcher(
     options.webhookUrl ? { url: options.webhookUrl, secret: webhookSecret } : null,
-    () => Math.floor(clock.now() / 1000),
+    () => Math.floor((options.signatureTime === 'real' ? Date.now() : clock.now()) / 1000),
     (event) => {
       event.pending_webhooks = 0;
     },
@@ -146,6 +153,7 @@ export async function startStripeLocal(options: StripeLocalOptions = {}): Promis
   const app = express();
   app.disable('x-powered-by');
   app.use('/v1', api.router);
+  app.use(controlPages(simulator, control, dispatcher));
   app.use('/_control', controlRouter(control, dispatcher, webhookSecret));
   app.use(checkoutPages(simulator, control));
   app.use(portalPages(simulator, control));

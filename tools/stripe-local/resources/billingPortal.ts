@@ -1,3 +1,4 @@
+import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { StripeApiRouter } from '../http/api';
 import { resourceMissing } from '../http/errors';
@@ -20,6 +21,8 @@ export function registerBillingPortalRoutes(api: StripeApiRouter, sim: Simulator
     if (!sim.store.customers.get(input.customer))
       throw resourceMissing('customer', input.customer, 'customer');
     const session = buildPortalSession(input.customer, input.return_url ?? null, sim.now(), sim.baseUrl);
+    // The portal page speaks it (French or English).
+    session.locale = (input.locale ?? null) as Stripe.BillingPortal.Session.Locale | null;
     return sim.store.portalSessions.insert(session);
   });
 }

@@ -1,0 +1,276 @@
+/**
+ * The offline demo end to end, in Debian's Chromium: the demo article served by the service, the banner script,
+ * the stand-in's hosted checkout and billing portal, its signed webhooks, the claim. Nothing is faked: the service
+ * and the stand-in run in this process, on loopback, the service on real Redis under its own key prefix.
+ *
+ * `UPDATE_SCREENSHOTS=1 npx jest tests/browser/demo.test.ts` rewrites the README's screenshots in docs/screenshots/.
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page, type Response } from 'playwright-core';
+import Stripe from 'stripe';
+import { systemClock } from '../../src/platform/clock';
+import { stripeApiVersion } from '../../src/platform/stripe';
+import { issueAccessToken } from '../../src/tokens/accessToken';
+import { loadKeyRing } from '../../src/tokens/keyRing';
+import { type StripeLocal, startStripeLocal } from '../../tools/stripe-local';
+import { buildSupportScript } from '../../web/build';
+import { createTestApp, type TestApp } from '../helpers/app';
+
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const screenshotsDir = join(__dirname, '..', '..', 'docs', 'screenshots');
+const updateScreenshots = process.env.UPDATE_SCREENSHOTS === '1';
+
+/** Runs one step of a reader's journey; a failure names the step, so a red run says where the flow broke. */
+async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new Error(`step "${name}" failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
+  if (!updateScreenshots) return;
+  mkdirSync(screenshotsDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotsDir, name), fullPage });
+}
+
+/** Waits until the script has decided (a locator: polling with a string predicate would need eval, which the CSP refuses). */
+const decided = (page: Page) => page.locator('html[data-support-decision]').waitFor({ state: 'attached' });
+
+const decisionOf = (page: Page) =>
+  page.evaluate<string | null>("document.documentElement.getAttribute('data-support-decision')");
+
+describe('the offline demo in a browser', () => {
+  let t: TestApp;
+  let standIn: StripeLocal;
+  let server: Server;
+  let serviceUrl: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await buildSupportScript();
+    let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end();
+    server = createServer((req, res) => handler(req, res));
+    await new Promise<void>((listening) => server.listen(0, listening));
+    const port = (server.address() as AddressInfo).port;
+    serviceUrl = `http://localhost:${port}`;
+    standIn = await startStripeLocal({
+      webhookUrl: `http://127.0.0.1:${port}/v1/webhooks/stripe`,
+      // The service below keeps real time, as the launched one does.
+      signatureTime: 'real',
+    });
+    t = await createTestApp({
+      clock: systemClock,
+      stripe: new Stripe(standIn.apiKey, {
+        apiVersion: stripeApiVersion,
+        ...standIn.sdkConfig,
+        maxNetworkRetries: 0,
+        telemetry: false,
+      }),
+      env: {
+        NODE_ENV: 'development',
+        PUBLIC_URL: serviceUrl,
+        SITE_ORIGINS: serviceUrl,
+        STRIPE_SECRET_KEY: standIn.apiKey,
+        STRIPE_API_URL: standIn.url,
+        STRIPE_WEBHOOK_SECRETS: standIn.webhookSecret,
+      },
+    });
+    handler = t.app;
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await standIn?.close();
+    server?.closeAllConnections();
+    await new Promise<void>((closed) => (server ? server.close(() => closed()) : closed()));
+    await t?.close();
+  });
+
+  async function newReader(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 1100 }, locale: 'fr-FR' });
+    // Nothing leaves the machine: only loopback answers.
+    await context.route(/^(?!http:\/\/(127\.0\.0\.1|localhost):)/, (route) => route.abort());
+    return context.newPage();
+  }
+
+  /** The banner's claim on the page Checkout returned to (null if it made none within 15 s). */
+  const claimAnswer = (page: Page) =>
+    page
+      .waitForResponse((r) => new URL(r.url()).pathname === '/v1/tokens' && r.request().method() === 'POST', {
+        timeout: 15_000,
+      })
+      .catch(() => null);
+
+  async function expectClaimed(claim: Promise<Response | null>): Promise<void> {
+    const answer = await claim;
+    if (answer?.status() !== 200) {
+      const said = answer ? `${answer.status()} ${await answer.text()}` : 'nothing within 15 s';
+      throw new Error(`POST /v1/tokens answered ${said}, not 200`);
+    }
+  }
+
+  /** The stand-in delivered this event type and the service answered 200 (the webhook secret was handed over). */
+  async function expectDelivered(type: string): Promise<void> {
+    await standIn.webhooks.idle();
+    const attempts = standIn.webhooks.attempts.filter((a) => a.type === type);
+    expect(attempts.at(-1)?.status).toBe(200);
+  }
+
+  /** The ask the banner drew under the article, in the page's language. */
+  const ask = (page: Page) => page.locator('[data-support-ask]');
+
+  /** From the article to the stand-in's hosted page: choose the frequency and amount, click the button. */
+  async function giveThroughTheBanner(page: Page, frequency: string, amount: number, button: string) {
+    await page.locator(`[data-support-ask] input[type=radio][value="${frequency}"]`).check();
+    await page.locator(`[data-support-ask] input[type=radio][value="${amount}"]`).check();
+    await Promise.all([
+      page.waitForURL(`${standIn.url}/checkout/**`),
+      page.getByRole('button', { name: button }).click(),
+    ]);
+  }
+
+  test('a reader gives €5 once on the French article, comes back, and the ask is gone', async () => {
+    const page = await newReader();
+
+    await step('the article shows the ask « Aucune nouvelle n’est une mauvaise nouvelle »', async () => {
+      await page.goto(`${serviceUrl}/demo`);
+      await page.getByRole('heading', { name: "Aucune nouvelle n'est une mauvaise nouvelle" }).waitFor();
+      await page
+        .getByText(
+          'Vos contributions nous aideront à continuer à livrer les histoires qui comptent pour vous',
+        )
+        .waitFor();
+      await page.getByRole('button', { name: 'Soutenez-nous maintenant' }).waitFor();
+      expect(await decisionOf(page)).toBe('reader');
+      await screenshot(page, 'demo-article.png', true);
+    });
+
+    await step('« Soutenez-nous maintenant » opens the stand-in’s checkout, in French', async () => {
+      await giveThroughTheBanner(page, 'once', 500, 'Soutenez-nous maintenant');
+      await page.getByText('5,00 €').first().waitFor();
+      await page.getByText('une fois').waitFor();
+      expect(await page.getAttribute('html', 'lang')).toBe('fr');
+      await page.getByLabel('Adresse e-mail').fill('lectrice@example.fr');
+      await screenshot(page, 'checkout-page.png');
+    });
+
+    const { claimed: claim } = await step(
+      'paying by card brings the reader back to the article',
+      async () => {
+        const claimed = claimAnswer(page);
+        await Promise.all([
+          page.waitForURL(`${serviceUrl}/demo**`),
+          page.getByRole('button', { name: /Faire un don/ }).click(),
+        ]);
+        await expectDelivered('checkout.session.completed');
+        return { claimed };
+      },
+    );
+
+    await step('the claim (POST /v1/tokens) thanks the reader instead of asking', async () => {
+      await expectClaimed(claim);
+      await page.getByRole('heading', { name: 'Merci pour votre soutien !' }).waitFor();
+      expect(await decisionOf(page)).toBe('supporter');
+      expect(new URL(page.url()).searchParams.has('session_id')).toBe(false);
+      await screenshot(page, 'demo-article-thanks.png');
+    });
+
+    await step('on the next page view the ask is gone', async () => {
+      await page.goto(`${serviceUrl}/demo`);
+      await decided(page);
+      expect(await decisionOf(page)).toBe('supporter');
+      expect(await ask(page).isHidden()).toBe(true);
+    });
+    await page.context().close();
+  }, 60_000);
+
+  test('a reader gives monthly on the English article, then cancels in the billing portal', async () => {
+    const page = await newReader();
+    await step('the English article shows "No news is bad news"', async () => {
+      await page.goto(`${serviceUrl}/demo?lang=en`);
+      await page.getByRole('heading', { name: 'No news is bad news' }).waitFor();
+    });
+    const { claimed: claim } = await step(
+      'monthly €5 through the banner and the hosted page, in English',
+      async () => {
+        await giveThroughTheBanner(page, 'monthly', 500, 'Support us now');
+        await page.getByText('€5.00').first().waitFor();
+        await page.getByText('per month').waitFor();
+        const claimed = claimAnswer(page);
+        await Promise.all([
+          page.waitForURL(`${serviceUrl}/demo**`),
+          page.getByRole('button', { name: /Donate/ }).click(),
+        ]);
+        await expectDelivered('checkout.session.completed');
+        return { claimed };
+      },
+    );
+    const accessToken = await step('the claim (POST /v1/tokens) gives the reader a token', async () => {
+      await expectClaimed(claim);
+      await page.getByRole('heading', { name: 'Thank you for your support!' }).waitFor();
+      const token = await page.evaluate<string | null>("localStorage.getItem('reader-support:token')");
+      expect(token).toEqual(expect.any(String));
+      return token as string;
+    });
+    const portalUrl = await step('POST /v1/portal answers the billing portal’s url', async () => {
+      const answer = await fetch(`${serviceUrl}/v1/portal`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(answer.status).toBe(200);
+      return ((await answer.json()) as { url: string }).url;
+    });
+    await step('the portal cancels the monthly contribution at once', async () => {
+      await page.goto(portalUrl);
+      await page.getByText('€5.00 per month').waitFor();
+      await page.getByRole('button', { name: 'Cancel now' }).click();
+      await page.getByText('canceled', { exact: true }).waitFor();
+      const [subscription] = standIn.store.subscriptions.all().filter((s) => s.status === 'canceled');
+      expect(subscription?.cancellation_details?.reason).toBe('cancellation_requested');
+      await standIn.webhooks.idle();
+      const deleted = standIn.webhooks.attempts.filter((a) => a.type === 'customer.subscription.deleted');
+      expect(deleted.at(-1)?.status).toBe(200);
+    });
+    await page.context().close();
+  }, 60_000);
+
+  test('a supporter’s token hides the ask on the demo article (the script’s side of the flow)', async () => {
+    const page = await newReader();
+    const keyRing = loadKeyRing(t.config);
+    const now = Date.now();
+    const { token } = issueAccessToken(
+      { keyRing, clock: systemClock, config: t.config },
+      {
+        supporterId: 'sup_demo_reader',
+        entitlements: ['hide_support_asks'],
+        tier: 'supporter',
+        recurring: false,
+        validUntilMs: now + 90 * 86_400_000,
+      },
+    );
+    await page.goto(`${serviceUrl}/demo`);
+    await page.evaluate(`localStorage.setItem('reader-support:token', ${JSON.stringify(token)})`);
+    await page.reload();
+    await decided(page);
+    expect(await decisionOf(page)).toBe('supporter');
+    expect(await ask(page).isHidden()).toBe(true);
+    await page.getByRole('heading', { name: /Sur l’Orave/ }).waitFor();
+    await screenshot(page, 'demo-article-after.png', true);
+    await page.context().close();
+  }, 30_000);
+});
