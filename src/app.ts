@@ -6,8 +6,9 @@ import { bannerRoutes } from './banner/routes';
 import type { Config } from './config';
 import type { CaptchaVerifier } from './contributions/cardTestingDefence';
 import { contributionRoutes } from './contributions/routes';
-import { noSupporterCustomers, type SupporterCustomers } from './contributions/supporterCustomers';
+import type { SupporterCustomers } from './contributions/supporterCustomers';
 import { demoRoutes } from './demo/routes';
+import { createMailer, type Mailer } from './mail/mailer';
 import { operatorRoutes } from './ops/routes';
 import type { Clock } from './platform/clock';
 import { notFoundMiddleware, problemMiddleware } from './platform/errors';
@@ -16,10 +17,17 @@ import type { Logger } from './platform/logger';
 import { createMetrics } from './platform/metrics';
 import { createOpenApiRegistry } from './platform/openapi';
 import type { RedisClient } from './platform/redis';
+import { portalRoutes } from './portal/routes';
+import { signInRoutes } from './signin/routes';
+import { supporterCustomers } from './supporters/customers';
+import { supporterRepository } from './supporters/repository';
 import { supporterRoutes } from './supporters/routes';
 import { createAccessTokens } from './tokens/accessToken';
 import { type KeyRing, loadKeyRing } from './tokens/keyRing';
+import { RefreshTokens } from './tokens/refreshTokens';
 import { tokenRoutes } from './tokens/routes';
+import { sessionRoutes } from './tokens/sessionRoutes';
+import { supporterSessions } from './tokens/supporterSession';
 import { webhookRoutes } from './webhooks/routes';
 
 /** Everything the app needs from outside; tests build the same app with their own. */
@@ -32,8 +40,10 @@ export interface AppDeps {
   logger: Logger;
   /** The keys that sign and verify access tokens; built from config (JWT_SIGNING_KEY, .data/ in development) when absent. */
   keyRing?: KeyRing;
-  /** Finds a returning supporter's Stripe customer for checkout; none known when absent. */
+  /** Finds a returning supporter's Stripe customer for checkout; supporter state when absent. */
   supporterCustomers?: SupporterCustomers;
+  /** Sends sign-in codes; SMTP_URL, or the development outbox, when absent. */
+  mailer?: Mailer;
   /** A human check before checkout reaches Stripe (hCaptcha, Turnstile); off when absent. */
   captcha?: CaptchaVerifier | null;
 }
@@ -68,15 +78,25 @@ export function buildApp(deps: AppDeps): Express {
   app.use(operatorRoutes(deps, metrics, openapi));
   app.use(supporterRoutes(deps, openapi));
 
+  const repository = supporterRepository(deps.redis, config.redis.keyPrefix);
   const accessTokens = createAccessTokens({
     keyRing: deps.keyRing ?? loadKeyRing(config),
     clock: deps.clock,
     config,
   });
+  const refreshTokens = new RefreshTokens(
+    deps.redis,
+    config.redis.keyPrefix,
+    config.jwt.refreshTokenTtlS * 1000,
+  );
+  const sessions = supporterSessions({ config, clock: deps.clock, repository, accessTokens, refreshTokens });
   app.use(tokenRoutes({ config, accessTokens }, openapi));
-  // TODO(issue 3): wire supporter lookup (customer reuse by access token or site user id).
-  const supporterCustomers = deps.supporterCustomers ?? noSupporterCustomers;
-  app.use(contributionRoutes({ ...deps, accessTokens, supporterCustomers }, openapi));
+  app.use(sessionRoutes({ ...deps, repository, refreshTokens, sessions }, openapi));
+  const mailer = deps.mailer ?? createMailer(config, logger);
+  app.use(signInRoutes({ ...deps, repository, sessions, mailer }, openapi));
+  app.use(portalRoutes({ ...deps, repository, accessTokens }, openapi));
+  const customers = deps.supporterCustomers ?? supporterCustomers(repository);
+  app.use(contributionRoutes({ ...deps, accessTokens, supporterCustomers: customers }, openapi));
 
   app.use(bannerRoutes(openapi));
   app.use(demoRoutes(config));

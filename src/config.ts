@@ -80,6 +80,8 @@ const envSchema = z.object({
     .default('UTC'),
   CHECKOUT_RATE_LIMIT_PER_IP: positiveInt.default(10),
   CHECKOUT_RATE_LIMIT_PER_EMAIL: positiveInt.default(5),
+  SIGN_IN_RATE_LIMIT_PER_IP: positiveInt.default(10),
+  SIGN_IN_RATE_LIMIT_PER_EMAIL: positiveInt.default(5),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEMO_PAGE: z.enum(['on', 'off']).optional(),
@@ -133,6 +135,8 @@ export interface Config {
   webConcurrency: number;
   reconciliationTz: string;
   checkoutRateLimit: { perIpPerMinute: number; perEmailPerHour: number };
+  /** Sign-in code requests (mail bombing) and code guesses, per IP per minute and per e-mail per hour. */
+  signInRateLimit: { perIpPerMinute: number; perEmailPerHour: number };
   /** How many reverse proxies stand in front (Express `trust proxy`), so rate limits see the reader's IP. */
   trustProxy: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -212,6 +216,10 @@ export function loadConfig(env: Env): Config {
     checkoutRateLimit: {
       perIpPerMinute: e.CHECKOUT_RATE_LIMIT_PER_IP,
       perEmailPerHour: e.CHECKOUT_RATE_LIMIT_PER_EMAIL,
+    },
+    signInRateLimit: {
+      perIpPerMinute: e.SIGN_IN_RATE_LIMIT_PER_IP,
+      perEmailPerHour: e.SIGN_IN_RATE_LIMIT_PER_EMAIL,
     },
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,

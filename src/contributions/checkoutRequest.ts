@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import { AppError } from '../platform/errors';
+import { siteUrlSchema } from '../platform/siteUrl';
 import { z } from '../platform/zod';
 import { frequencies, type SupportPolicy } from '../policy/policy';
 
@@ -32,12 +33,7 @@ export function checkoutRequestSchema(policy: SupportPolicy, siteOrigins: readon
         .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
         .optional()
         .openapi({ description: "The reader's id on the news site, when signed in there" }),
-      returnUrl: z
-        .url({ protocol: /^https?$/, abort: true })
-        .max(2048, { abort: true })
-        .refine((url) => isSiteUrl(url, siteOrigins), {
-          message: 'must be a URL on one of the news site origins (SITE_ORIGINS)',
-        })
+      returnUrl: siteUrlSchema(siteOrigins)
         .optional()
         .openapi({ description: 'Where Stripe sends the reader back; defaults to the first site origin' }),
       campaign: z
@@ -110,15 +106,6 @@ export function successUrlOf(returnUrl: URL): string {
   // `https://site/page?` has an empty search but keeps its '?' in the text: drop it before adding ours.
   const base = url.toString().replace(/\?$/, '');
   return `${base}${url.search ? '&' : '?'}session_id={CHECKOUT_SESSION_ID}${hash}`;
-}
-
-function isSiteUrl(candidate: string, siteOrigins: readonly string[]): boolean {
-  try {
-    const url = new URL(candidate);
-    return siteOrigins.includes(url.origin) && url.username === '' && url.password === '';
-  } catch {
-    return false;
-  }
 }
 
 function amountBoundsMessage(policy: SupportPolicy): string {

@@ -13,9 +13,3 @@ export interface SupporterCustomers {
    */
   customerForSiteUser(siteUserId: string, email: string): Promise<string | null>;
 }
-
-/** Knows no one: every checkout makes a new customer. Stands in until supporter state is wired. */
-export const noSupporterCustomers: SupporterCustomers = {
-  customerForSupporter: async () => null,
-  customerForSiteUser: async () => null,
-};

@@ -22,6 +22,7 @@ interface SignInWords {
   pageIntro: (email: string) => string;
   confirm: string;
   pageNote: string;
+  failed: Record<'wrong_or_expired' | 'locked', string>;
 }
 
 export const signInWords: Record<SignInLocale, SignInWords> = {
@@ -37,6 +38,10 @@ export const signInWords: Record<SignInLocale, SignInWords> = {
     pageIntro: (email) => `Confirmez pour retrouver votre soutien sur cet appareil, avec l’adresse ${email}.`,
     confirm: 'Confirmer',
     pageNote: 'Merci de soutenir un journalisme indépendant.',
+    failed: {
+      wrong_or_expired: 'Ce lien a expiré ou a déjà servi. Demandez un nouveau code depuis le site.',
+      locked: 'Trop d’essais avec ce code : il ne fonctionne plus. Demandez un nouveau code depuis le site.',
+    },
   },
   en: {
     subject: 'Your code to restore your support',
@@ -50,6 +55,10 @@ export const signInWords: Record<SignInLocale, SignInWords> = {
     pageIntro: (email) => `Confirm to restore your support on this device, for ${email}.`,
     confirm: 'Confirm',
     pageNote: 'Thank you for supporting independent journalism.',
+    failed: {
+      wrong_or_expired: 'This link has expired or was already used. Ask for a new code on the site.',
+      locked: 'Too many tries with this code: it no longer works. Ask for a new code on the site.',
+    },
   },
 };
 
@@ -60,7 +69,18 @@ export function escapeHtml(text: string): string {
 /** The sign-in e-mail: the code, and a link to the confirm page. No images, no tracking. */
 export function signInMail(locale: SignInLocale, code: string, link: string) {
   const w = signInWords[locale];
-  const text = [w.greeting, '', `${w.codeIntro} ${code}`, '', w.linkIntro, link, '', w.validity, w.notYou, ''].join('\n');
+  const text = [
+    w.greeting,
+    '',
+    `${w.codeIntro} ${code}`,
+    '',
+    w.linkIntro,
+    link,
+    '',
+    w.validity,
+    w.notYou,
+    '',
+  ].join('\n');
   const html = `<!doctype html><html lang="${locale}"><body style="font-family:Georgia,serif;line-height:1.5;color:#1a1a1a">
 <p>${escapeHtml(w.greeting)}</p>
 <p>${escapeHtml(w.codeIntro)} <strong style="font-size:1.4em;letter-spacing:.15em">${escapeHtml(code)}</strong></p>
@@ -73,13 +93,33 @@ export function signInMail(locale: SignInLocale, code: string, link: string) {
 /** The page the e-mailed link opens: a confirm button; opening it spends nothing (mail scanners fetch links). */
 export function signInPage(locale: SignInLocale, email: string, code: string): string {
   const w = signInWords[locale];
+  return page(
+    locale,
+    w.pageTitle,
+    `<p>${escapeHtml(w.pageIntro(email))}</p>
+  <form method="post" action="/v1/sign-in/verify">
+    <input type="hidden" name="email" value="${escapeHtml(email)}">
+    <input type="hidden" name="code" value="${escapeHtml(code)}">
+    <button type="submit">${escapeHtml(w.confirm)}</button>
+  </form>
+  <p class="note">${escapeHtml(w.pageNote)}</p>`,
+  );
+}
+
+/** What a person sees when the page's code no longer works. */
+export function signInFailedPage(locale: SignInLocale, reason: 'wrong_or_expired' | 'locked'): string {
+  const w = signInWords[locale];
+  return page(locale, w.pageTitle, `<p role="alert">${escapeHtml(w.failed[reason])}</p>`);
+}
+
+function page(locale: SignInLocale, title: string, content: string): string {
   return `<!doctype html>
 <html lang="${locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>${escapeHtml(w.pageTitle)}</title>
+<title>${escapeHtml(title)}</title>
 <style>
   body { font-family: Georgia, 'Times New Roman', serif; color: #1a1a1a; background: #f6f4ef; margin: 0; }
   main { max-width: 32rem; margin: 12vh auto; background: #fff; padding: 2rem; border-top: 4px solid #c70000; }
@@ -91,14 +131,8 @@ export function signInPage(locale: SignInLocale, email: string, code: string): s
 </head>
 <body>
 <main>
-  <h1>${escapeHtml(w.pageTitle)}</h1>
-  <p>${escapeHtml(w.pageIntro(email))}</p>
-  <form method="post" action="/v1/sign-in/verify">
-    <input type="hidden" name="email" value="${escapeHtml(email)}">
-    <input type="hidden" name="code" value="${escapeHtml(code)}">
-    <button type="submit">${escapeHtml(w.confirm)}</button>
-  </form>
-  <p class="note">${escapeHtml(w.pageNote)}</p>
+  <h1>${escapeHtml(title)}</h1>
+  ${content}
 </main>
 </body>
 </html>`;

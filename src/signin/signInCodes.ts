@@ -9,7 +9,9 @@ export interface PendingSignIn {
   locale: string;
 }
 
-export type SignInCodeCheck = { ok: true; pending: PendingSignIn } | { ok: false; reason: 'wrong_or_expired' | 'locked' };
+export type SignInCodeCheck =
+  | { ok: true; pending: PendingSignIn }
+  | { ok: false; reason: 'wrong_or_expired' | 'locked' };
 
 // One Lua script per check, so "compare, count the attempt, burn the code" cannot interleave with another guess.
 // The stored value is a hash of the code: a Redis dump does not reveal live codes. Expiry is judged against the

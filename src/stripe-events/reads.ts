@@ -12,8 +12,8 @@ import {
 } from './shapes';
 
 /**
- * The reads from Stripe's API that applying an event needs. A failure is an AppError the webhook answers 503
- * (or 502) with, so the event is logged `failed` and Stripe's retry applies it later.
+ * The reads from Stripe's API that applying an event (or a token claim) needs. A failure is an AppError answered
+ * 503 (or 502): a webhook's event is logged `failed` and Stripe's retry applies it later; a claim is retried.
  */
 
 /** The subscription as Stripe has it now (so a stale event cannot resurrect an ended one); null if Stripe has none. */
@@ -39,6 +39,29 @@ export async function readInvoicePayments(
   return (payments ?? []).map((p) => readStripeObject(invoicePaymentSchema, p, `invoice payment ${p.id}`));
 }
 
+/** A Checkout Session with its payment intent expanded (a delayed payment's failure shows there); null if unknown. */
+export async function readCheckoutSession(
+  stripe: Stripe | null,
+  id: string,
+): Promise<Stripe.Checkout.Session | null> {
+  return fromStripe(`checkout session ${id}`, () =>
+    requireStripe(stripe).checkout.sessions.retrieve(id, { expand: ['payment_intent'] }),
+  );
+}
+
+/** A billing portal session for a customer (404 when Stripe no longer has the customer). */
+export async function createPortalSession(
+  stripe: Stripe,
+  customer: string,
+  returnUrl: string,
+): Promise<string> {
+  const session = await fromStripe(`a billing portal session for ${customer}`, () =>
+    stripe.billingPortal.sessions.create({ customer, return_url: returnUrl }),
+  );
+  if (!session) throw new AppError('not_found', 'Stripe no longer has this supporter’s customer.');
+  return session.url;
+}
+
 /** Every refund of a charge (the charge in an event no longer embeds them). */
 export async function readChargeRefunds(stripe: Stripe | null, chargeId: string): Promise<RefundShape[]> {
   const refunds = await fromStripe(`refunds of charge ${chargeId}`, () =>
@@ -62,7 +85,7 @@ async function fromStripe<T>(what: string, read: () => Promise<T>): Promise<T | 
       statusCode === undefined;
     throw new AppError(
       transient ? 'unavailable' : 'upstream_failed',
-      `Could not read ${what} from Stripe${statusCode ? ` (HTTP ${statusCode})` : ''}; the event will be applied when Stripe retries it.`,
+      `Could not read ${what} from Stripe${statusCode ? ` (HTTP ${statusCode})` : ''}; try again shortly.`,
       { cause: error, ...(transient ? { retryAfterS: 30 } : {}) },
     );
   }

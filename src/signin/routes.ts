@@ -1,0 +1,173 @@
+import express, { Router } from 'express';
+import type { AppDeps } from '../app';
+import type { Mailer } from '../mail/mailer';
+import { AppError } from '../platform/errors';
+import { parseRequest } from '../platform/http';
+import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
+import { createAttemptLimiter } from '../platform/rateLimits';
+import { siteUrlSchema } from '../platform/siteUrl';
+import { z } from '../platform/zod';
+import { normaliseEmail } from '../supporters/identity';
+import { findSupporterId } from '../supporters/lookup';
+import type { SupporterRepository } from '../supporters/repository';
+import { type SupporterSessions, supporterTokensSchema } from '../tokens/supporterSession';
+import { pickLocale, signInFailedPage, signInMail, signInPage } from './messages';
+import { SignInCodes } from './signInCodes';
+
+const email = z
+  .string()
+  .max(254)
+  .transform((value, ctx) => {
+    const normalised = normaliseEmail(value);
+    if (!normalised) ctx.addIssue({ code: 'custom', message: 'not an e-mail address' });
+    return normalised ?? '';
+  });
+
+const acceptedSchema = z.object({ status: z.literal('accepted') }).openapi('SignInAccepted');
+
+export interface SignInRouteDeps extends Pick<AppDeps, 'config' | 'clock' | 'logger'> {
+  redis: AppDeps['redis'];
+  repository: SupporterRepository;
+  sessions: SupporterSessions;
+  mailer: Mailer;
+}
+
+/**
+ * A returning supporter on a new device: `POST /v1/sign-in` mails a code and a link, `GET /sign-in` is the page the
+ * link opens (a confirm button: fetching it spends nothing), `POST /v1/sign-in/verify` spends the code.
+ */
+export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): Router {
+  const router = Router();
+  const { config, clock } = deps;
+  const codes = new SignInCodes(deps.redis, config.redis.keyPrefix);
+  const limits = { ...config.signInRateLimit, keyPrefix: `${config.redis.keyPrefix}rl:sign-in` };
+  const requestLimiter = createAttemptLimiter(deps.redis, { ...limits, attempts: 'sign-in requests' });
+  const guessLimiter = createAttemptLimiter(deps.redis, {
+    ...limits,
+    keyPrefix: `${limits.keyPrefix}:verify`,
+    perIpPerMinute: limits.perIpPerMinute * 2,
+    perEmailPerHour: limits.perEmailPerHour * 2,
+    attempts: 'sign-in codes',
+  });
+  const publicOrigin = new URL(config.publicUrl).origin;
+
+  const signInSchema = z
+    .object({
+      email,
+      returnUrl: siteUrlSchema(config.siteOrigins)
+        .optional()
+        .openapi({
+          description: 'Where to send the reader once signed in; defaults to the first site origin',
+        }),
+      locale: z
+        .string()
+        .max(35)
+        .optional()
+        .openapi({ description: "The page's language (fr, en); default: French" }),
+    })
+    .strict()
+    .openapi('SignInRequest');
+  const verifySchema = z
+    .object({ email, code: z.string().regex(/^\d{6}$/, 'six digits') })
+    .strict()
+    .openapi('SignInVerifyRequest');
+  const pageQuerySchema = z.object({
+    email: z.string().max(254).optional(),
+    code: z.string().max(12).optional(),
+    lang: z.string().max(35).optional(),
+  });
+
+  openapi.registerPath({
+    method: 'post',
+    path: '/v1/sign-in',
+    summary: 'Mails a supporter a 6-digit code and a link (always 202, whether or not the e-mail is known)',
+    request: { body: { content: { 'application/json': { schema: signInSchema } } } },
+    responses: {
+      202: { description: 'Accepted', content: { 'application/json': { schema: acceptedSchema } } },
+      400: problemResponse('Not an e-mail address, or a return URL off the site'),
+      429: problemResponse('Too many requests from this address or for this e-mail'),
+    },
+  });
+  router.post('/v1/sign-in', async (req, res) => {
+    const body = parseRequest(signInSchema, req.body, 'body');
+    await requestLimiter.admit({ ip: req.ip, email: body.email });
+    // The same work whatever the answer (look up, store a code), and mail sent after answering: neither the
+    // status, the body nor the time says whether the e-mail belongs to a supporter.
+    const supporterId = await findSupporterId(deps.repository, { email: body.email });
+    const locale = pickLocale(body.locale, req.headers['accept-language']);
+    const returnUrl = body.returnUrl ?? `${config.siteOrigins[0]}/`;
+    const code = await codes.issue(body.email, { returnUrl, locale }, clock.now());
+    res.status(202).json({ status: 'accepted' });
+    if (supporterId) {
+      const link = new URL('/sign-in', config.publicUrl);
+      link.search = new URLSearchParams({ email: body.email, code, lang: locale }).toString();
+      deps.mailer
+        .send({ to: body.email, ...signInMail(locale, code, link.toString()) })
+        .catch((error: unknown) =>
+          (req.log ?? deps.logger).error({ err: error }, 'sign-in mail could not be sent'),
+        );
+    }
+  });
+
+  router.get('/sign-in', (req, res) => {
+    const query = parseRequest(pageQuerySchema, req.query, 'query');
+    const locale = pickLocale(query.lang, req.headers['accept-language']);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.type('html').send(signInPage(locale, query.email ?? '', query.code ?? ''));
+  });
+
+  openapi.registerPath({
+    method: 'post',
+    path: '/v1/sign-in/verify',
+    summary:
+      'Spends a sign-in code: JSON answers the tokens; the sign-in page’s form is redirected to the site (#support-restored)',
+    request: {
+      body: {
+        content: {
+          'application/json': { schema: verifySchema },
+          'application/x-www-form-urlencoded': { schema: verifySchema },
+        },
+      },
+    },
+    responses: {
+      200: { description: 'Signed in', content: { 'application/json': { schema: supporterTokensSchema } } },
+      303: { description: 'Signed in from the sign-in page: back to the site, refresh cookie set' },
+      401: problemResponse('The code is wrong, expired or already used'),
+      403: problemResponse('A form posted from another site'),
+      429: problemResponse('Too many codes tried'),
+    },
+  });
+  router.post(
+    '/v1/sign-in/verify',
+    express.urlencoded({ extended: false, limit: '4kb' }),
+    async (req, res) => {
+      const fromPage = req.is('application/x-www-form-urlencoded') !== false;
+      if (fromPage && req.headers.origin !== publicOrigin) {
+        throw new AppError('forbidden', 'The sign-in form must be posted from the sign-in page.');
+      }
+      const body = parseRequest(verifySchema, req.body, 'body');
+      await guessLimiter.admit({ ip: req.ip, email: body.email });
+      const checked = await codes.check(body.email, body.code, clock.now());
+      const supporterId = checked.ok ? await findSupporterId(deps.repository, { email: body.email }) : null;
+      if (!checked.ok || !supporterId) {
+        const reason = checked.ok ? 'wrong_or_expired' : checked.reason;
+        if (!fromPage) throw new AppError('unauthorized', wrongCodeDetail[reason]);
+        // A person clicked the page's button: answer them with a page, in their language.
+        const locale = pickLocale(req.headers['accept-language']);
+        res.status(401).type('html').send(signInFailedPage(locale, reason));
+        return;
+      }
+      if (!fromPage) return deps.sessions.start(req, res, supporterId);
+      await deps.sessions.startWithCookie(res, supporterId);
+      res.redirect(303, `${checked.pending.returnUrl.replace(/#.*$/, '')}#support-restored`);
+    },
+  );
+
+  return router;
+}
+
+const wrongCodeDetail = {
+  wrong_or_expired: 'The code is wrong, expired or already used.',
+  locked: 'Too many wrong codes: this code no longer works. Ask for a new one.',
+} as const;

@@ -1,0 +1,44 @@
+import type { SupporterCustomers } from '../contributions/supporterCustomers';
+import { normaliseEmail } from './identity';
+import { findSupporterId, loadSupporter } from './lookup';
+import { endedSubscriptionStatuses, type SupporterRecord } from './record';
+import type { SupporterRepository } from './repository';
+
+const runningStatuses = new Set(['active', 'trialing', 'past_due']);
+
+/**
+ * The Stripe customer to use for a supporter (checkout reuse, billing portal): the customer of a running
+ * subscription, else the one that paid most recently. Deleted customers never qualify.
+ */
+export function preferredCustomer(record: SupporterRecord): string | null {
+  const usable = (id: string | null): id is string => id !== null && record.customers[id]?.deleted !== true;
+  const running = Object.values(record.subscriptions)
+    .filter((s) => runningStatuses.has(s.status) && !endedSubscriptionStatuses.has(s.status))
+    .sort((a, b) => b.currentPeriodStart - a.currentPeriodStart)
+    .map((s) => s.customerId)
+    .find(usable);
+  if (running) return running;
+  const latestPaying = Object.values(record.payments)
+    .filter((p) => p.paidAt !== null)
+    .sort((a, b) => (b.paidAt ?? 0) - (a.paidAt ?? 0))
+    .map((p) => p.customerId)
+    .find(usable);
+  return latestPaying ?? Object.keys(record.customers).find(usable) ?? null;
+}
+
+/** Checkout's view of supporter state: which customer a returning supporter keeps. */
+export function supporterCustomers(repository: SupporterRepository): SupporterCustomers {
+  return {
+    async customerForSupporter(supporterId) {
+      const record = await loadSupporter(repository, supporterId);
+      return record ? preferredCustomer(record) : null;
+    },
+    async customerForSiteUser(siteUserId, email) {
+      const supporterId = await findSupporterId(repository, { siteUserId });
+      const record = supporterId ? await loadSupporter(repository, supporterId) : null;
+      const normalised = normaliseEmail(email);
+      if (!record || !normalised || !record.emails.includes(normalised)) return null;
+      return preferredCustomer(record);
+    },
+  };
+}
