@@ -20,7 +20,10 @@ export interface Mailer {
  * SMTP when `SMTP_URL` is set; otherwise (development) each message is written as an .eml file under
  * `.data/outbox/`, and the path is logged so a developer can open it.
  */
-export function createMailer(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'publicUrl'>, logger: Logger): Mailer {
+export function createMailer(
+  config: Pick<Config, 'smtpUrl' | 'dataDir' | 'publicUrl'>,
+  logger: Logger,
+): Mailer {
   const from = `Reader support <no-reply@${new URL(config.publicUrl).hostname}>`;
   if (config.smtpUrl) {
     const transport = nodemailer.createTransport(config.smtpUrl);
@@ -37,7 +40,10 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'publi
     async send(message) {
       const info = await transport.sendMail({ from, ...message });
       await mkdir(outbox, { recursive: true });
-      const path = join(outbox, `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`);
+      const path = join(
+        outbox,
+        `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`,
+      );
       await writeFile(path, info.message as Buffer);
       logger.info({ path }, 'development mail written to the outbox');
       return { outboxPath: path };

@@ -54,11 +54,9 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
   const signInSchema = z
     .object({
       email,
-      returnUrl: siteUrlSchema(config.siteOrigins)
-        .optional()
-        .openapi({
-          description: 'Where to send the reader once signed in; defaults to the first site origin',
-        }),
+      returnUrl: siteUrlSchema(config.siteOrigins).optional().openapi({
+        description: 'Where to send the reader once signed in; defaults to the first site origin',
+      }),
       locale: z
         .string()
         .max(35)

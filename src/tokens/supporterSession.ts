@@ -23,12 +23,9 @@ export const supporterTokensSchema = z
       .openapi({ description: 'null when the supporter is no longer entitled' }),
     expiresAt: z.string().nullable().openapi({ format: 'date-time', description: "The access token's exp" }),
     entitlements: z.array(z.enum(entitlementNames)),
-    refreshToken: z
-      .string()
-      .optional()
-      .openapi({
-        description: 'Only for callers without an Origin header (not browsers): browsers get the cookie',
-      }),
+    refreshToken: z.string().optional().openapi({
+      description: 'Only for callers without an Origin header (not browsers): browsers get the cookie',
+    }),
   })
   .openapi('SupporterTokens');
 export type SupporterTokens = z.infer<typeof supporterTokensSchema>;
