@@ -2,12 +2,16 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type Stripe from 'stripe';
+import { auditLog } from './audit/auditLog';
+import { auditRoutes } from './audit/routes';
 import { bannerRoutes } from './banner/routes';
 import type { Config } from './config';
 import type { CaptchaVerifier } from './contributions/cardTestingDefence';
 import { contributionRoutes } from './contributions/routes';
 import type { SupporterCustomers } from './contributions/supporterCustomers';
 import { demoRoutes } from './demo/routes';
+import { personalDataStore } from './erasure/personalData';
+import { erasureRoutes } from './erasure/routes';
 import { createMailer, type Mailer } from './mail/mailer';
 import { operatorRoutes } from './ops/routes';
 import type { Clock } from './platform/clock';
@@ -18,6 +22,7 @@ import { createMetrics } from './platform/metrics';
 import { createOpenApiRegistry } from './platform/openapi';
 import type { RedisClient } from './platform/redis';
 import { portalRoutes } from './portal/routes';
+import { repairRoutes } from './repair/routes';
 import { signInRoutes } from './signin/routes';
 import { supporterCustomers } from './supporters/customers';
 import { supporterRepository } from './supporters/repository';
@@ -28,7 +33,7 @@ import { RefreshTokens } from './tokens/refreshTokens';
 import { tokenRoutes } from './tokens/routes';
 import { sessionRoutes } from './tokens/sessionRoutes';
 import { supporterSessions } from './tokens/supporterSession';
-import { webhookRoutes } from './webhooks/routes';
+import { webhookDeps, webhookRoutes } from './webhooks/routes';
 
 /** Everything the app needs from outside; tests build the same app with their own. */
 export interface AppDeps {
@@ -72,11 +77,28 @@ export function buildApp(deps: AppDeps): Express {
   );
 
   // Routes that must see the raw body (webhook signatures) are mounted here, before the JSON parser.
-  app.use(webhookRoutes(deps, openapi));
+  const webhook = webhookDeps(deps);
+  app.use(webhookRoutes(deps, openapi, webhook));
 
   app.use(express.json({ limit: jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(operatorRoutes(deps, metrics, openapi));
   app.use(supporterRoutes(deps, openapi));
+  // The act side of finance (admin keys; the audit list also finance): repairs and erasure, each audited.
+  const audit = auditLog(deps.redis, config.redis.keyPrefix, deps.clock, logger);
+  app.use(auditRoutes(deps, audit, openapi));
+  app.use(repairRoutes({ webhook, audit }, openapi));
+  app.use(
+    erasureRoutes(
+      {
+        ...deps,
+        repository: supporterRepository(deps.redis, config.redis.keyPrefix),
+        personalData: personalDataStore(deps.redis, config.redis.keyPrefix),
+        apiKeys: config.apiKeys,
+        audit,
+      },
+      openapi,
+    ),
+  );
 
   const repository = supporterRepository(deps.redis, config.redis.keyPrefix);
   const accessTokens = createAccessTokens({

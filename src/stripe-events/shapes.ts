@@ -10,6 +10,8 @@ import { z } from '../platform/zod';
 
 const expandable = z.union([z.string(), z.object({ id: z.string() }).loose()]);
 const unixTime = z.number().int();
+/** Optional: only what this service itself set (checkout's `siteUserId`) is read from it. */
+const metadata = z.record(z.string(), z.string()).nullish();
 
 /** The id of an expandable field (a string, or the expanded object). */
 export function idOf(value: string | { id: string } | null | undefined): string | null {
@@ -83,6 +85,7 @@ export const subscriptionSchema = z
     ended_at: unixTime.nullable(),
     cancellation_details: z.object({ reason: z.string().nullable() }).loose().nullable(),
     items: z.object({ data: z.array(subscriptionItemSchema).min(1) }).loose(),
+    metadata,
   })
   .loose();
 export type SubscriptionShape = zod.infer<typeof subscriptionSchema>;
@@ -112,7 +115,7 @@ export const invoiceSchema = z
     parent: z
       .object({
         type: z.string(),
-        subscription_details: z.object({ subscription: expandable }).loose().nullable(),
+        subscription_details: z.object({ subscription: expandable, metadata }).loose().nullable(),
       })
       .loose()
       .nullable(),

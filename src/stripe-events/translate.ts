@@ -104,9 +104,11 @@ export function checkoutSessionChange(
 /** A subscription as read from Stripe. */
 export function subscriptionChange(subscription: SubscriptionShape, observedAt: number): SupporterChange {
   const customerId = idOf(subscription.customer);
+  const siteUserId = siteUserIdOf(subscription.metadata);
   return {
-    hints: { customerIds: customerId ? [customerId] : [] },
+    hints: { siteUserId, customerIds: customerId ? [customerId] : [] },
     facts: {
+      ...(siteUserId ? { siteUserId } : {}),
       subscriptions: subscriptionFacts(subscription, observedAt),
       ...(customerId ? { customers: { [customerId]: { id: customerId, deleted: false, email: null } } } : {}),
     },
@@ -149,13 +151,27 @@ export function invoiceSubscriptionId(invoice: InvoiceShape): string | null {
   return idOf(invoice.parent?.subscription_details?.subscription);
 }
 
+/**
+ * The site user id checkout put in the subscription's metadata (Stripe copies it onto its invoices). Without it,
+ * a subscription's events, which may arrive before `checkout.session.completed`, would join by e-mail alone, hence
+ * land on another site account that shares the address.
+ */
+function siteUserIdOf(metadata: Record<string, string> | null | undefined): string | null {
+  return metadata?.siteUserId ?? null;
+}
+
 function invoiceIdentity(invoice: InvoiceShape) {
   const customerId = idOf(invoice.customer);
   const email = normaliseEmail(invoice.customer_email);
+  const siteUserId = siteUserIdOf(invoice.parent?.subscription_details?.metadata);
+  const facts: SupporterFacts = {
+    ...(siteUserId ? { siteUserId } : {}),
+    ...(customerId ? { customers: { [customerId]: { id: customerId, deleted: false, email: null } } } : {}),
+  };
   return {
     customerId,
-    hints: { customerIds: customerId ? [customerId] : [], email },
-    facts: customerId ? { customers: { [customerId]: { id: customerId, deleted: false, email: null } } } : {},
+    hints: { siteUserId, customerIds: customerId ? [customerId] : [], email },
+    facts,
   };
 }
 

@@ -48,6 +48,7 @@ if merged then return {'merged', merged} end
 local version = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if ARGV[3] ~= '' and redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 1 then return {'duplicate', tostring(version)} end
 if version ~= tonumber(ARGV[1]) then return {'conflict', tostring(version)} end
+if ARGV[3] ~= '' then redis.call('SADD', KEYS[2], ARGV[3]) end
 local eventCount = tonumber(ARGV[5])
 for i = 6, 5 + eventCount do redis.call('SADD', KEYS[2], ARGV[i]) end
 if ARGV[4] == '1' then

@@ -5,7 +5,8 @@ import type { StripeEventEnvelope } from '../stripe-events/shapes';
  * Every verified Stripe event, kept raw with its deliveries and processing status, for finance and replays:
  *
  *   <prefix>event:{<evt id>}            hash  raw, type, apiVersion, livemode, created, firstReceivedAt,
- *                                             lastReceivedAt, deliveries, attempts, status, error, supporterId, appliedAt
+ *                                             lastReceivedAt, deliveries, attempts, status, error, supporterId, appliedAt,
+ *                                             receivedVia (`stripe` or `backfill`), redactedAt (after an erasure)
  *   <prefix>event:{<evt id>}:history    list  one JSON line per delivery outcome and attempt (newest last, capped)
  *   <prefix>event:{<evt id>}:lock       string the processing lock (token), with a TTL
  *   <prefix>events:by-created           zset  event ids by Stripe's `created` (ms)
@@ -44,9 +45,13 @@ export interface LoggedEvent {
 
 export interface EventHistoryLine {
   at: number;
-  outcome: EventStatus | 'delivered' | 'duplicate';
+  /** `backfilled`: copied from Stripe's event list; `replayed`: an admin asked to apply it again. */
+  outcome: EventStatus | 'delivered' | 'duplicate' | 'backfilled' | 'replayed';
   error?: string;
 }
+
+/** How an event reached the log: delivered by Stripe to the webhook, or copied from Stripe's event list. */
+export type EventSource = 'stripe' | 'backfill';
 
 const historyCap = 200;
 
@@ -54,10 +59,14 @@ const recordDeliveryScript = `
 local isNew = redis.call('HSETNX', KEYS[1], 'raw', ARGV[1])
 if isNew == 1 then
   redis.call('HSET', KEYS[1], 'type', ARGV[2], 'apiVersion', ARGV[3], 'livemode', ARGV[4], 'created', ARGV[5],
-    'firstReceivedAt', ARGV[6], 'status', 'received', 'attempts', 0)
+    'firstReceivedAt', ARGV[6], 'status', 'received', 'attempts', 0, 'deliveries', 0, 'receivedVia', ARGV[8])
 end
-redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
-redis.call('HSET', KEYS[1], 'lastReceivedAt', ARGV[6])
+if ARGV[8] == 'stripe' then
+  redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
+  redis.call('HSET', KEYS[1], 'lastReceivedAt', ARGV[6])
+elseif isNew == 1 then
+  redis.call('HSET', KEYS[1], 'lastReceivedAt', ARGV[6])
+end
 redis.call('RPUSH', KEYS[2], ARGV[7])
 redis.call('LTRIM', KEYS[2], -${historyCap}, -1)
 return isNew
@@ -97,11 +106,28 @@ export function stripeEventLog(redis: RedisClient, prefix: string) {
     );
   }
 
+  async function note(id: string, now: number, outcome: 'duplicate' | 'replayed' | 'backfilled') {
+    const k = keys(id);
+    await redis
+      .multi()
+      .rpush(k.history, JSON.stringify({ at: now, outcome } satisfies EventHistoryLine))
+      .ltrim(k.history, -historyCap, -1)
+      .exec();
+  }
+
   return {
     keys,
 
-    /** Keeps the raw event (first delivery) and counts the delivery; indexes it by time and type. Idempotent. */
-    async recordDelivery(event: StripeEventEnvelope, raw: string, now: number): Promise<boolean> {
+    /**
+     * Keeps the raw event (first copy) and counts the delivery; indexes it by time and type. Idempotent. A copy
+     * from Stripe's event list (`backfill`) is kept the same way but is not counted as a delivery.
+     */
+    async recordDelivery(
+      event: StripeEventEnvelope,
+      raw: string,
+      now: number,
+      via: EventSource = 'stripe',
+    ): Promise<boolean> {
       const k = keys(event.id);
       const createdMs = event.created * 1000;
       const isNew =
@@ -116,7 +142,11 @@ export function stripeEventLog(redis: RedisClient, prefix: string) {
           event.livemode ? '1' : '0',
           String(createdMs),
           String(now),
-          JSON.stringify({ at: now, outcome: 'delivered' } satisfies EventHistoryLine),
+          JSON.stringify({
+            at: now,
+            outcome: via === 'stripe' ? 'delivered' : 'backfilled',
+          } satisfies EventHistoryLine),
+          via,
         )) === 1;
       await redis.zadd(`${prefix}events:by-created`, createdMs, event.id);
       await redis.zadd(`${prefix}events:by-type:${event.type}`, createdMs, event.id);
@@ -177,13 +207,11 @@ export function stripeEventLog(redis: RedisClient, prefix: string) {
 
     /** Notes a delivery answered from an earlier outcome (a copy of an event already dealt with). */
     async noteDuplicateDelivery(id: string, now: number): Promise<void> {
-      const k = keys(id);
-      await redis
-        .multi()
-        .rpush(k.history, JSON.stringify({ at: now, outcome: 'duplicate' }))
-        .ltrim(k.history, -historyCap, -1)
-        .exec();
+      await note(id, now, 'duplicate');
     },
+
+    /** Adds a line to the event's history (a replay or backfill about to apply it, a duplicate delivery). */
+    note,
 
     async acquire(id: string, token: string, ttlMs: number): Promise<boolean> {
       const k = keys(id);

@@ -4,7 +4,11 @@ import type { Config } from '../config';
 import type { Clock } from '../platform/clock';
 import { AppError, toAppError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
-import { type StripeEventEnvelope, UnsupportedStripeShapeError } from '../stripe-events/shapes';
+import {
+  eventEnvelopeSchema,
+  type StripeEventEnvelope,
+  UnsupportedStripeShapeError,
+} from '../stripe-events/shapes';
 import type { SupporterRepository } from '../supporters/repository';
 import { handlerFor } from './dispatch';
 import type { DurabilityGuard } from './durability';
@@ -20,6 +24,8 @@ export interface WebhookDeps {
   events: StripeEventLog;
   repository: SupporterRepository;
   durability: DurabilityGuard;
+  /** Runs once an event was applied to a record (erasure: an erased supporter's new data is removed again). */
+  afterApply?: (ownerId: string, eventId: string) => Promise<void>;
 }
 
 export interface WebhookAnswer {
@@ -58,11 +64,51 @@ export async function receiveStripeEvent(
   return applyOnce(deps, event);
 }
 
-function assertSameMode(deps: WebhookDeps, event: StripeEventEnvelope): void {
-  if (event.livemode === deps.config.stripe.livemode) return;
-  const detail = `The event is ${event.livemode ? 'live' : 'test'}-mode but this service runs with a ${
+/** How applying an event already in the log ended (see `applyStoredEvent`). */
+export interface StoredEventOutcome {
+  eventId: string;
+  /** The log's status once the attempt (or the attempt it waited for) ended. */
+  status: EventStatus;
+  error: string | null;
+}
+
+/**
+ * Applies an event already kept in the log (a replay, a backfill) through the same steps as a delivery (mode
+ * check, the event's lock, one attempt; a delivery running meanwhile is waited for) without a signature: it is
+ * our own stored copy. The event's own failure is not thrown but answered as its `failed` status with the
+ * reason; only storage trouble and a delivery that keeps the lock too long throw.
+ */
+export async function applyStoredEvent(deps: WebhookDeps, eventId: string): Promise<StoredEventOutcome> {
+  const logged = await deps.events.get(eventId);
+  if (!logged) throw new AppError('not_found', `No event ${eventId} in the log.`);
+  const parsed = eventEnvelopeSchema.safeParse(JSON.parse(logged.raw));
+  if (!parsed.success) throw new AppError('internal', `The stored copy of ${eventId} is not a Stripe event.`);
+  const event = parsed.data;
+  const wrongMode = modeMismatch(deps, event);
+  if (wrongMode) {
+    await deps.events.settle(eventId, event.created, 'failed', deps.clock.now(), { error: wrongMode });
+    return { eventId, status: 'failed', error: wrongMode };
+  }
+  try {
+    await applyOnce(deps, event);
+  } catch (error) {
+    const after = await deps.events.get(eventId);
+    if (after?.status !== 'failed') throw error;
+  }
+  const after = await deps.events.get(eventId);
+  return { eventId, status: after?.status ?? 'received', error: after?.error ?? null };
+}
+
+function modeMismatch(deps: WebhookDeps, event: StripeEventEnvelope): string | null {
+  if (event.livemode === deps.config.stripe.livemode) return null;
+  return `The event is ${event.livemode ? 'live' : 'test'}-mode but this service runs with a ${
     deps.config.stripe.livemode ? 'live' : 'test'
   } key.`;
+}
+
+function assertSameMode(deps: WebhookDeps, event: StripeEventEnvelope): void {
+  const detail = modeMismatch(deps, event);
+  if (!detail) return;
   deps.logger.warn({ eventId: event.id, type: event.type }, detail);
   void deps.events
     .settle(event.id, event.created, 'failed', deps.clock.now(), { error: detail })
@@ -120,6 +166,7 @@ async function attempt(deps: WebhookDeps, event: StripeEventEnvelope): Promise<W
       );
       supporterId = applied.ownerId;
       status = applied.outcome === 'unchanged' ? 'applied' : applied.outcome;
+      if (supporterId && deps.afterApply) await deps.afterApply(supporterId, event.id);
     }
   } catch (error) {
     const appError = toAppError(error);

@@ -1,5 +1,7 @@
 import express, { Router } from 'express';
 import type { AppDeps } from '../app';
+import { scrubIfErased } from '../erasure/eraseSupporter';
+import { personalDataStore } from '../erasure/personalData';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { z } from '../platform/zod';
 import { supporterRepository } from '../supporters/repository';
@@ -18,21 +20,28 @@ const webhookAnswerSchema = z
 /** Builds what the webhook needs from the app's dependencies (the durability check starts here, at start-up). */
 export function webhookDeps(deps: AppDeps): WebhookDeps {
   const prefix = deps.config.redis.keyPrefix;
+  const repository = supporterRepository(deps.redis, prefix);
+  const personalData = personalDataStore(deps.redis, prefix);
   return {
     config: deps.config,
     clock: deps.clock,
     logger: deps.logger,
     stripe: deps.stripe,
     events: stripeEventLog(deps.redis, prefix),
-    repository: supporterRepository(deps.redis, prefix),
+    repository,
     durability: durabilityGuard(deps.redis, deps.config.redis.durability, deps.logger),
+    afterApply: (ownerId, eventId) =>
+      scrubIfErased({ repository, personalData, clock: deps.clock }, ownerId, eventId),
   };
 }
 
 /** `POST /v1/webhooks/stripe`: mounted before the JSON parser, the signature is checked over the raw bytes. */
-export function webhookRoutes(deps: AppDeps, openapi: OpenAPIRegistry): Router {
+export function webhookRoutes(
+  deps: AppDeps,
+  openapi: OpenAPIRegistry,
+  webhook: WebhookDeps = webhookDeps(deps),
+): Router {
   const router = Router();
-  const webhook = webhookDeps(deps);
 
   openapi.registerPath({
     method: 'post',

@@ -100,8 +100,9 @@ describe('the offline demo in a browser', () => {
     await t?.close();
   });
 
-  async function newReader(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 1100 }, locale: 'fr-FR' });
+  /** A reader's browser; its language is what Stripe's pages fall back on when the service names none (the portal). */
+  async function newReader(locale = 'fr-FR'): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 1100 }, locale });
     // Nothing leaves the machine: only loopback answers.
     await context.route(/^(?!http:\/\/(127\.0\.0\.1|localhost):)/, (route) => route.abort());
     return context.newPage();
@@ -199,7 +200,9 @@ describe('the offline demo in a browser', () => {
   }, 60_000);
 
   test('a reader gives monthly on the English article, then cancels in the billing portal', async () => {
-    const page = await newReader();
+    // An English reader: the portal session names no locale (POST /v1/portal takes none), so, as on Stripe
+    // (`locale: auto`), the portal speaks the browser's language.
+    const page = await newReader('en-GB');
     await step('the English article shows "No news is bad news"', async () => {
       await page.goto(`${serviceUrl}/demo?lang=en`);
       await page.getByRole('heading', { name: 'No news is bad news' }).waitFor();

@@ -272,9 +272,11 @@ describe('monthly contributions', () => {
 
   it('when Stripe cannot be read, the event fails with 503 and Stripe’s retry applies it once', async () => {
     nock.cleanAll();
+    // Stripe's own outage answer. (A socket-level error from nock's replyWithError surfaces as an unhandled
+    // socket error in @mswjs/interceptors now and then, which made this test flaky.)
     nock('https://api.stripe.com')
       .get(`/v1/subscriptions/${subId}`)
-      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+      .reply(500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
     const created = event(
       'customer.subscription.created',
       subscription({ id: subId, customer: customerId, periodStart: p1Start, periodEnd: p1End }),

@@ -1,0 +1,158 @@
+import type Stripe from 'stripe';
+import { AppError } from '../platform/errors';
+import type { Logger } from '../platform/logger';
+import { requireStripe } from '../platform/stripe';
+import type { SupporterRecord } from '../supporters/record';
+import { endedSubscriptionStatuses } from '../supporters/record';
+import type { SupporterRepository } from '../supporters/repository';
+import { identityOf, type PersonalDataStore } from './personalData';
+
+export interface ErasureDeps {
+  repository: SupporterRepository;
+  personalData: PersonalDataStore;
+  stripe: Stripe | null;
+  clock: { now(): number };
+  logger: Logger;
+}
+
+export interface ErasureReport {
+  supporterId: string;
+  /** True when an earlier erasure had already run: this one only swept what was left (usually nothing). */
+  alreadyErased: boolean;
+  erased: {
+    /** Records rewritten without the person (theirs and the ones merged into it). */
+    records: number;
+    /** Site-user and e-mail lookup indexes deleted. */
+    indexes: number;
+    refreshTokens: number;
+    signInCodes: number;
+    /** Stored raw events redacted. */
+    events: number;
+  };
+  stripeCustomersDeleted: string[];
+  /** Customers Stripe no longer had (404): counted as deleted. */
+  stripeCustomersAlreadyGone: string[];
+  /** Ledger entries kept, under the pseudonymous supporter id. */
+  ledgerEntriesKept: number;
+}
+
+const runningStatuses = new Set(['active', 'trialing', 'past_due']);
+
+/**
+ * Erases a person and keeps the books: find the supporter → refuse while a subscription still runs → mark them
+ * erased (events landing meanwhile are scrubbed as they land) → delete their Stripe customers → rewrite their
+ * records without personal fields → drop lookup indexes, refresh tokens and sign-in codes → redact every stored
+ * raw event that names them. The ledger stays as it is (amounts, currencies, Stripe ids, the supporter id).
+ * Every step is idempotent: a second call sweeps again and reports `alreadyErased`.
+ */
+export async function eraseSupporter(deps: ErasureDeps, supporterId: string): Promise<ErasureReport> {
+  const { owner, state } = await deps.repository.loadFollowingMerges(supporterId);
+  if (!state.record || !owner.startsWith('sup_')) {
+    throw new AppError('not_found', `No supporter ${supporterId}.`);
+  }
+  const record = state.record;
+  assertNothingRunning(record);
+  const now = deps.clock.now();
+  const alreadyErased = (await deps.personalData.erasedAt(owner)) !== null;
+  await deps.personalData.markErased(owner, now);
+
+  const records = [record, ...(await mergedRecords(deps.repository, record))];
+  const owners = records.map((r) => r.id);
+  const who = identityOf(records);
+  const customers = await deleteStripeCustomers(deps, record);
+
+  let scrubbed = 0;
+  for (const id of owners) {
+    const gone = [...customers.deleted, ...customers.alreadyGone];
+    if (await deps.personalData.scrubRecord(id, gone, now)) scrubbed++;
+  }
+  const applied = [
+    ...new Set((await Promise.all(owners.map((id) => deps.repository.appliedEvents(id)))).flat()),
+  ];
+  const report: ErasureReport = {
+    supporterId: owner,
+    alreadyErased,
+    erased: {
+      records: scrubbed,
+      indexes: await deps.personalData.dropIndexes(who, owners),
+      refreshTokens: await deps.personalData.dropRefreshTokens(owners),
+      signInCodes: await deps.personalData.dropSignInCodes(who.emails),
+      events: await deps.personalData.redactEvents(applied, who, true, now),
+    },
+    stripeCustomersDeleted: customers.deleted,
+    stripeCustomersAlreadyGone: customers.alreadyGone,
+    ledgerEntriesKept: (await deps.repository.ledger(owner)).length,
+  };
+  deps.logger.info({ supporterId: owner, erased: report.erased }, 'supporter erased');
+  return report;
+}
+
+/**
+ * After an event was applied to an erased supporter (Stripe's own `customer.deleted` after ours carries the
+ * e-mail; a late delivery; a replay), removes the person again from the record, the indexes and that event.
+ */
+export async function scrubIfErased(
+  deps: Pick<ErasureDeps, 'repository' | 'personalData' | 'clock'>,
+  ownerId: string,
+  eventId: string,
+): Promise<void> {
+  const { owner, state } = await deps.repository.loadFollowingMerges(ownerId);
+  if (!state.record || (await deps.personalData.erasedAt(owner)) === null) return;
+  const who = identityOf([state.record]);
+  const now = deps.clock.now();
+  await deps.personalData.scrubRecord(owner, [], now);
+  await deps.personalData.dropIndexes(who, [owner]);
+  await deps.personalData.dropSignInCodes(who.emails);
+  await deps.personalData.redactEvents([eventId], who, false, now);
+}
+
+function assertNothingRunning(record: SupporterRecord): void {
+  const running = Object.values(record.subscriptions).filter(
+    (s) => runningStatuses.has(s.status) && !endedSubscriptionStatuses.has(s.status) && s.endedAt === null,
+  );
+  if (running.length === 0) return;
+  throw new AppError(
+    'conflict',
+    `The supporter has a running subscription (${running.map((s) => `${s.id}: ${s.status}`).join(', ')}); cancel it first, then erase.`,
+  );
+}
+
+async function mergedRecords(repository: SupporterRepository, record: SupporterRecord) {
+  const states = await Promise.all(record.mergedFrom.map((id) => repository.load(id)));
+  return states.flatMap((s) => (s.record ? [s.record] : []));
+}
+
+/** Every Stripe customer the supporter paid with, deleted at Stripe (a 404 means it already was). */
+async function deleteStripeCustomers(deps: ErasureDeps, record: SupporterRecord) {
+  const ids = new Set([
+    ...Object.keys(record.customers),
+    ...Object.values(record.payments).map((p) => p.customerId),
+    ...Object.values(record.subscriptions).map((s) => s.customerId),
+  ]);
+  const pending = [...ids].filter(
+    (id): id is string => id !== null && record.customers[id]?.deleted !== true,
+  );
+  const deleted: string[] = [];
+  const alreadyGone: string[] = [];
+  if (pending.length === 0) return { deleted, alreadyGone };
+  const stripe = requireStripe(deps.stripe);
+  for (const id of pending) {
+    try {
+      await stripe.customers.del(id);
+      deleted.push(id);
+    } catch (error) {
+      const { statusCode, code, type } = error as { statusCode?: number; code?: string; type?: string };
+      if (statusCode === 404 || code === 'resource_missing') {
+        alreadyGone.push(id);
+        continue;
+      }
+      const transient = type === 'StripeConnectionError' || statusCode === undefined || statusCode >= 500;
+      throw new AppError(
+        transient ? 'unavailable' : 'upstream_failed',
+        `Could not delete Stripe customer ${id}${statusCode ? ` (HTTP ${statusCode})` : ''}; nothing else was erased yet, try again.`,
+        { cause: error, ...(transient ? { retryAfterS: 30 } : {}) },
+      );
+    }
+  }
+  return { deleted, alreadyGone };
+}

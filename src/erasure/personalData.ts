@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import type { RedisClient } from '../platform/redis';
+import { type SupporterRecord, serialiseRecord } from '../supporters/record';
+import { emailDigest } from '../supporters/repository';
+import { type ErasedIdentity, mightNamePerson, namesPerson, redactRawEvent } from './redaction';
+
+/**
+ * Where a person's data sits in Redis, and how each place is cleared. Key formats are the owners' (see
+ * `supporters/repository.ts`, `tokens/refreshTokens.ts`, `signin/signInCodes.ts`, `webhooks/eventLog.ts`).
+ */
+
+// Rewrites a record without its personal fields if nobody committed since it was read (the version), and marks
+// it erased; the ledger is left as it is (it carries amounts and Stripe ids, no person).
+const scrubScript = `
+local v = redis.call('HGET', KEYS[1], 'v') or '0'
+if v ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'v', tonumber(v) + 1, 'json', ARGV[2])
+redis.call('HSETNX', KEYS[1], 'erasedAt', ARGV[3])
+return 1
+`;
+
+// Deletes an index only if it names one of the person's records (an index the same value later gave to someone
+// else is theirs).
+const dropIndexScript = `
+local owner = redis.call('GET', KEYS[1])
+if not owner then return 0 end
+for i = 1, #ARGV do
+  if owner == ARGV[i] then redis.call('DEL', KEYS[1]) return 1 end
+end
+return 0
+`;
+
+const eventBatch = 200;
+
+/** The record without the person: no site user id, no e-mails; the named customers marked deleted. */
+export function withoutPerson(record: SupporterRecord, deletedCustomers: string[]): SupporterRecord {
+  const customers = Object.fromEntries(
+    Object.entries(record.customers).map(([id, c]) => [
+      id,
+      { ...c, email: null, deleted: c.deleted || deletedCustomers.includes(id) },
+    ]),
+  );
+  return { ...record, siteUserId: null, email: null, emails: [], customers };
+}
+
+/** Who the person is, as their records name them (every record merged into theirs included). */
+export function identityOf(records: SupporterRecord[]): ErasedIdentity {
+  const emails = new Set<string>();
+  const siteUserIds = new Set<string>();
+  const stripeIds = new Set<string>();
+  for (const r of records) {
+    for (const e of r.emails) emails.add(e);
+    if (r.email) emails.add(r.email.value);
+    if (r.siteUserId) siteUserIds.add(r.siteUserId);
+    for (const c of Object.values(r.customers)) {
+      stripeIds.add(c.id);
+      if (c.email) emails.add(c.email.value);
+    }
+    for (const p of Object.values(r.payments)) {
+      for (const id of [p.paymentIntentId, p.chargeId, p.checkoutSessionId, p.customerId]) {
+        if (id) stripeIds.add(id);
+      }
+    }
+    for (const s of Object.values(r.subscriptions)) {
+      stripeIds.add(s.id);
+      if (s.customerId) stripeIds.add(s.customerId);
+    }
+  }
+  return { emails: [...emails], siteUserIds: [...siteUserIds], stripeIds: [...stripeIds] };
+}
+
+/** The erasure's reach into Redis, under one key prefix. */
+export function personalDataStore(redis: RedisClient, prefix: string) {
+  const recordKey = (owner: string) => `${prefix}{${owner}}:record`;
+
+  async function scanKeys(pattern: string): Promise<string[]> {
+    const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
+    const found: string[] = [];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        found.push(...keys);
+      } while (cursor !== '0');
+    }
+    return found;
+  }
+
+  return {
+    /** When the supporter was erased (ms), or null. */
+    async erasedAt(owner: string): Promise<number | null> {
+      const at = await redis.hget(recordKey(owner), 'erasedAt');
+      return at ? Number(at) : null;
+    },
+
+    /** Marks the supporter erased before anything is deleted, so events landing meanwhile are scrubbed too. */
+    async markErased(owner: string, now: number): Promise<void> {
+      await redis.hsetnx(recordKey(owner), 'erasedAt', String(now));
+    },
+
+    /** Rewrites a record without the person (retrying over concurrent commits); true when it changed. */
+    async scrubRecord(owner: string, deletedCustomers: string[], now: number): Promise<boolean> {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const [v, json] = await redis.hmget(recordKey(owner), 'v', 'json');
+        if (!json) return false;
+        const record = JSON.parse(json) as SupporterRecord;
+        const next = serialiseRecord(withoutPerson(record, deletedCustomers));
+        if (next === serialiseRecord(record)) return false;
+        const done = await redis.eval(scrubScript, 1, recordKey(owner), v ?? '0', next, String(now));
+        if (done === 1) return true;
+      }
+      throw new Error(`could not scrub ${owner}: it keeps changing`);
+    },
+
+    /** Deletes the site-user and e-mail indexes that name one of the person's records. */
+    async dropIndexes(who: ErasedIdentity, owners: string[]): Promise<number> {
+      const keys = [
+        ...who.siteUserIds.map((id) => `${prefix}idx:site-user:${encodeURIComponent(id)}`),
+        ...who.emails.map((e) => `${prefix}idx:email:${emailDigest(e)}`),
+      ];
+      let dropped = 0;
+      for (const key of keys) dropped += Number(await redis.eval(dropIndexScript, 1, key, ...owners));
+      return dropped;
+    },
+
+    /** Deletes every refresh token and token family of these supporter ids. */
+    async dropRefreshTokens(supporterIds: string[]): Promise<number> {
+      let dropped = 0;
+      for (const id of supporterIds.filter((s) => s.startsWith('sup_'))) {
+        const keys = await scanKeys(`${prefix}{${id}}:refresh*`);
+        for (const key of keys) dropped += await redis.unlink(key);
+      }
+      return dropped;
+    },
+
+    /** Deletes pending sign-in codes sent to these e-mails. */
+    async dropSignInCodes(emails: string[]): Promise<number> {
+      let dropped = 0;
+      for (const email of emails) {
+        dropped += await redis.unlink(`${prefix}signin:${createHash('sha256').update(email).digest('hex')}`);
+      }
+      return dropped;
+    },
+
+    /**
+     * Redacts the person from stored raw events: those applied to their records, and (`wholeLog`) any other event
+     * in the log that names them (an expired session with their e-mail, a refund naming their payment). Answers
+     * how many events were rewritten.
+     */
+    async redactEvents(applied: string[], who: ErasedIdentity, wholeLog: boolean, now: number) {
+      const theirs = new Set(applied);
+      let redacted = 0;
+      const redactBatch = async (ids: string[]) => {
+        const raws = await Promise.all(ids.map((id) => redis.hget(`${prefix}event:{${id}}`, 'raw')));
+        for (const [i, id] of ids.entries()) {
+          const raw = raws[i];
+          if (!raw) continue;
+          if (!theirs.has(id) && !(mightNamePerson(raw, who) && namesPerson(JSON.parse(raw), who))) continue;
+          const result = redactRawEvent(raw, who);
+          if (!result.changed) continue;
+          await redis.hset(`${prefix}event:{${id}}`, 'raw', result.raw, 'redactedAt', String(now));
+          redacted++;
+        }
+      };
+      for (let i = 0; i < applied.length; i += eventBatch)
+        await redactBatch(applied.slice(i, i + eventBatch));
+      if (!wholeLog) return redacted;
+      const byCreated = `${prefix}events:by-created`;
+      for (let start = 0; ; start += eventBatch) {
+        const ids = await redis.zrange(byCreated, start, start + eventBatch - 1);
+        await redactBatch(ids.filter((id) => !theirs.has(id)));
+        if (ids.length < eventBatch) break;
+      }
+      return redacted;
+    },
+  };
+}
+
+export type PersonalDataStore = ReturnType<typeof personalDataStore>;
