@@ -216,6 +216,8 @@ function grantWindow(
     case 'trialing':
       return { start: currentPeriodStart, end: currentPeriodEnd };
     case 'past_due': {
+      // Grace is for a failed renewal: a subscription whose first payment never went through has nothing to renew.
+      if (paidInvoices.length === 0) return null;
       // The grace runs from the start of the period whose invoice failed (the oldest failure still unpaid).
       const paidInvoiceIds = new Set(paidInvoices.map((p) => p.invoiceId ?? p.id));
       const unpaidFailures = Object.values(record.invoiceFailures).filter(

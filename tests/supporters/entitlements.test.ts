@@ -226,6 +226,7 @@ const rows: Row[] = [
     rule: 'a past_due subscription counts for 7 days from the start of the period whose invoice failed',
     record: record({
       subscriptions: [monthly('past_due', apr1, may1)],
+      payments: [renewal('in_1', 'sub_1', 500, mar1, apr1, 'pi_1')],
       failures: { in_2: { id: 'in_2', subscriptionId: 'sub_1', periodStart: at(apr1), failedAt: at(apr1) } },
     }),
     now: '2026-04-07T23:59:59Z',
@@ -235,8 +236,21 @@ const rows: Row[] = [
   },
   {
     rule: 'a past_due subscription no longer counts once the 7-day grace has run',
-    record: record({ subscriptions: [monthly('past_due', apr1, may1)] }),
+    record: record({
+      subscriptions: [monthly('past_due', apr1, may1)],
+      payments: [renewal('in_1', 'sub_1', 500, mar1, apr1, 'pi_1')],
+    }),
     now: '2026-04-08T00:00:00Z',
+    tier: null,
+    validUntil: null,
+  },
+  {
+    rule: 'a past_due subscription whose first payment never went through gets no grace (nothing to renew)',
+    record: record({
+      subscriptions: [monthly('past_due', apr1, may1)],
+      failures: { in_1: { id: 'in_1', subscriptionId: 'sub_1', periodStart: at(apr1), failedAt: at(apr1) } },
+    }),
+    now: '2026-04-02T00:00:00Z',
     tier: null,
     validUntil: null,
   },
