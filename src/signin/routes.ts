@@ -107,6 +107,19 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
     }
   });
 
+  openapi.registerPath({
+    method: 'get',
+    path: '/sign-in',
+    summary:
+      'The page the e-mailed link opens: shows the e-mail and a confirm button (opening it spends nothing)',
+    request: { query: pageQuerySchema },
+    responses: {
+      200: {
+        description: 'An HTML page (French or English)',
+        content: { 'text/html': { schema: z.string() } },
+      },
+    },
+  });
   router.get('/sign-in', (req, res) => {
     const query = parseRequest(pageQuerySchema, req.query, 'query');
     const locale = pickLocale(query.lang, req.headers['accept-language']);
