@@ -42,7 +42,7 @@ export async function ensureDevelopmentRedis(
   config: Config,
   logger: Logger,
 ): Promise<(() => Promise<void>) | null> {
-  if (config.redis.clusterNodes || (await answers(config.redis.url))) return null;
+  if (config.redis.clusterNodes || (await redisAnswers(config.redis.url))) return null;
   const server = await startPrivateRedis(config, logger);
   return () => stopProcess(server);
 }
@@ -62,7 +62,8 @@ export async function connectRedis(config: Config, logger: Logger): Promise<Redi
   };
 }
 
-async function answers(url: string): Promise<boolean> {
+/** Whether a Redis answers PING at this URL now (one short-lived connection, no retries). */
+export async function redisAnswers(url: string): Promise<boolean> {
   const probe = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 1000,
@@ -104,7 +105,7 @@ async function startPrivateRedis(config: Config, logger: Logger): Promise<ChildP
   );
   logger.warn({ port, dir }, 'nothing answered at REDIS_URL: started a private development redis-server');
   for (let attempt = 0; attempt < 50; attempt++) {
-    if (await answers(config.redis.url)) return server;
+    if (await redisAnswers(config.redis.url)) return server;
     await new Promise((done) => setTimeout(done, 100));
   }
   await stopProcess(server);

@@ -18,16 +18,8 @@ import { loadKeyRing } from '../../src/tokens/keyRing';
 import { type StripeLocal, startStripeLocal } from '../../tools/stripe-local';
 import { buildSupportScript } from '../../web/build';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { chromiumArgs, chromiumPath } from './harness';
 
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const screenshotsDir = join(__dirname, '..', '..', 'docs', 'screenshots');
 const updateScreenshots = process.env.UPDATE_SCREENSHOTS === '1';
 
@@ -89,7 +81,7 @@ describe('the offline demo in a browser', () => {
       },
     });
     handler = t.app;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   }, 60_000);
 
   afterAll(async () => {

@@ -15,7 +15,8 @@ import { createTestApp, type TestApp, type TestAppOptions } from '../helpers/app
 
 /** Debian's Chromium (apt-get install chromium); never a downloaded browser. */
 export const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = [
+/** Headless as root on a closed network: no sandbox, no GPU, no calls home. */
+export const chromiumArgs = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',

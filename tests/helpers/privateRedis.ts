@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { redisAnswers } from '../../src/platform/redis';
 
 /**
  * A redis-server of the test's own on a free port, for tests that stop and restart Redis: the shared one on
@@ -43,7 +43,7 @@ export class PrivateRedis {
       { stdio: 'ignore' },
     );
     for (let attempt = 0; attempt < 100; attempt++) {
-      if (await this.answers()) return;
+      if (await redisAnswers(this.url)) return;
       await new Promise((done) => setTimeout(done, 50));
     }
     throw new Error(`private redis-server on ${this.port} did not start`);
@@ -58,23 +58,6 @@ export class PrivateRedis {
       child.once('exit', () => done());
       child.kill('SIGKILL');
     });
-  }
-
-  private async answers(): Promise<boolean> {
-    const probe = new Redis(this.url, {
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-    });
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      return (await probe.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      probe.disconnect();
-    }
   }
 }
 
