@@ -12,6 +12,7 @@ import type { SupporterCustomers } from './contributions/supporterCustomers';
 import { demoRoutes } from './demo/routes';
 import { personalDataStore } from './erasure/personalData';
 import { erasureRoutes } from './erasure/routes';
+import { financeRoutes } from './finance/routes';
 import { createMailer, type Mailer } from './mail/mailer';
 import { operatorRoutes } from './ops/routes';
 import type { Clock } from './platform/clock';
@@ -83,6 +84,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(express.json({ limit: jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(operatorRoutes(deps, metrics, openapi));
   app.use(supporterRoutes(deps, openapi));
+  app.use(financeRoutes(deps, openapi));
   // The act side of finance (admin keys; the audit list also finance): repairs and erasure, each audited.
   const audit = auditLog(deps.redis, config.redis.keyPrefix, deps.clock, logger);
   app.use(auditRoutes(deps, audit, openapi));

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { Clock } from '../platform/clock';
+import { withFeesWhenAsked } from '../stripe-events/balance';
 import { readSubscription } from '../stripe-events/reads';
 import {
   checkoutSessionSchema,
@@ -14,6 +15,11 @@ import { type AppliedChange, applySupporterChange, type SupporterContext } from 
 export interface CheckoutSessionDeps extends SupporterContext {
   stripe: Stripe | null;
   clock: Clock;
+  /**
+   * Read each recorded payment's and refund's balance transaction from Stripe at once, so the ledger has its fee
+   * and net from the start (a failed read only leaves them unknown). Off: reconciliation fills them in.
+   */
+  readFees?: boolean;
 }
 
 export interface ApplyCheckoutSessionOptions {
@@ -53,5 +59,7 @@ export async function applyCheckoutSession(
     observedAt: now,
   });
   if (!change) return { outcome: 'ignored', ownerId: null, supporterId: null, record: null };
-  return applySupporterChange(deps, change, options.eventId ?? null);
+  // The webhook records the fee too; the reader's token claim does not wait for it.
+  const withFees = options.eventId ? await withFeesWhenAsked(deps, change) : change;
+  return applySupporterChange(deps, withFees, options.eventId ?? null);
 }

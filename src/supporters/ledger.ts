@@ -1,3 +1,4 @@
+import { type BalanceTransactionFact, balanceTransactionsOf } from './balanceFacts';
 import type { SupporterRecord } from './record';
 
 /**
@@ -14,9 +15,15 @@ export interface LedgerEntry {
   /** Signed, integer minor units: payments and dispute reversals are positive, refunds and disputes negative. */
   amount: number;
   currency: string;
-  /** Stripe's fee and the net amount, in `currency`, where known; the finance work fills these from balance transactions. */
+  /**
+   * Stripe's fee and the net amount in `currency` (the charge currency), from the entry's balance transaction;
+   * null until it is known (read when the payment is recorded, else filled in by reconciliation). When Stripe
+   * converted, the fee is converted back at the transaction's rate.
+   */
   fee: number | null;
   net: number | null;
+  /** The balance transaction as Stripe settled it, in the settlement currency; null until known. */
+  settlement: LedgerSettlement | null;
   /** The supporter id (`sup_...`), or the Stripe id the entry waits under until its supporter is known. */
   supporterId: string;
   /** When the money moved (ms since the epoch). */
@@ -30,6 +37,19 @@ export interface LedgerEntry {
     refundId: string | null;
     disputeId: string | null;
   };
+}
+
+export interface LedgerSettlement {
+  balanceTransactionId: string;
+  /** The charge, refund or dispute id the balance transaction names as its `source`. */
+  source: string;
+  amount: number;
+  currency: string;
+  fee: number;
+  net: number;
+  exchangeRate: number | null;
+  availableOn: number;
+  payoutId: string | null;
 }
 
 const noIds: LedgerEntry['stripe'] = {
@@ -48,15 +68,16 @@ const inquiryStatuses = new Set(['warning_needs_response', 'warning_under_review
 /** Every ledger entry the record implies, sorted by time then id. Pure. */
 export function deriveLedgerEntries(record: SupporterRecord): LedgerEntry[] {
   const entries: LedgerEntry[] = [];
-  const base = { fee: null, net: null, supporterId: record.id };
+  const base = { supporterId: record.id };
+  const txns = record.balanceTransactions ?? {};
   for (const p of Object.values(record.payments)) {
     if (p.status !== 'paid' || p.paidAt === null) continue;
+    const txn = balanceTransactionsOf(txns, p.chargeId).find((t) => t.amount >= 0);
     entries.push({
       ...base,
+      ...withSettlement(p.amount, p.currency, txn),
       id: `payment:${p.id}`,
       kind: 'payment',
-      amount: p.amount,
-      currency: p.currency,
       at: p.paidAt,
       stripe: {
         ...noIds,
@@ -72,10 +93,9 @@ export function deriveLedgerEntries(record: SupporterRecord): LedgerEntry[] {
     if (r.status === 'failed' || r.status === 'canceled') continue;
     entries.push({
       ...base,
+      ...withSettlement(-r.amount, r.currency, balanceTransactionsOf(txns, r.id)[0]),
       id: `refund:${r.id}`,
       kind: 'refund',
-      amount: -r.amount,
-      currency: r.currency,
       at: r.createdAt,
       stripe: { ...noIds, paymentIntentId: r.paymentIntentId, chargeId: r.chargeId, refundId: r.id },
     });
@@ -83,26 +103,64 @@ export function deriveLedgerEntries(record: SupporterRecord): LedgerEntry[] {
   for (const d of Object.values(record.disputes)) {
     if (inquiryStatuses.has(d.status)) continue;
     const stripe = { ...noIds, paymentIntentId: d.paymentIntentId, chargeId: d.chargeId, disputeId: d.id };
+    const disputeTxns = balanceTransactionsOf(txns, d.id);
     entries.push({
       ...base,
+      ...withSettlement(
+        -d.amount,
+        d.currency,
+        disputeTxns.find((t) => t.amount < 0),
+      ),
       id: `dispute:${d.id}`,
       kind: 'dispute',
-      amount: -d.amount,
-      currency: d.currency,
       at: d.createdAt,
       stripe,
     });
     if (d.status === 'won') {
       entries.push({
         ...base,
+        ...withSettlement(
+          d.amount,
+          d.currency,
+          disputeTxns.find((t) => t.amount > 0),
+        ),
         id: `dispute_reversal:${d.id}`,
         kind: 'dispute_reversal',
-        amount: d.amount,
-        currency: d.currency,
         at: d.reversedAt ?? d.createdAt,
         stripe,
       });
     }
   }
   return entries.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+}
+
+/**
+ * Amount, fee and net of an entry in its own (charge) currency, and its settlement. Stripe reports the fee in the
+ * settlement currency; when it converted, the fee is brought back at the transaction's rate, rounded half away
+ * from zero (the settlement figures stay exact).
+ */
+function withSettlement(
+  amount: number,
+  currency: string,
+  txn: BalanceTransactionFact | undefined,
+): Pick<LedgerEntry, 'amount' | 'currency' | 'fee' | 'net' | 'settlement'> {
+  if (!txn) return { amount, currency, fee: null, net: null, settlement: null };
+  const settlement: LedgerSettlement = {
+    balanceTransactionId: txn.id,
+    source: txn.source,
+    amount: txn.amount,
+    currency: txn.currency,
+    fee: txn.fee,
+    net: txn.net,
+    exchangeRate: txn.exchangeRate,
+    availableOn: txn.availableOn,
+    payoutId: txn.payoutId,
+  };
+  const fee =
+    txn.currency === currency
+      ? txn.fee
+      : txn.exchangeRate
+        ? Math.sign(txn.fee) * Math.round(Math.abs(txn.fee) / txn.exchangeRate)
+        : null;
+  return { amount, currency, fee, net: fee === null ? null : amount - fee, settlement };
 }

@@ -1,3 +1,5 @@
+import { type BalanceTransactionFact, joinBalanceTransaction } from './balanceFacts';
+
 /**
  * A supporter's state as a set of facts learned from Stripe, each keyed by the Stripe object it is about.
  *
@@ -111,6 +113,8 @@ export interface SupporterRecord {
   disputes: Record<string, DisputeFact>;
   subscriptions: Record<string, SubscriptionFact>;
   invoiceFailures: Record<string, InvoiceFailureFact>;
+  /** Balance transactions of this record's payments, refunds and disputes (fees and net for the ledger). */
+  balanceTransactions: Record<string, BalanceTransactionFact>;
   /** Records merged into this one (other supporters found to be the same person, facts that waited). */
   mergedFrom: string[];
 }
@@ -131,6 +135,7 @@ export function emptyRecord(id: string): SupporterRecord {
     disputes: {},
     subscriptions: {},
     invoiceFailures: {},
+    balanceTransactions: {},
     mergedFrom: [],
   };
 }
@@ -148,6 +153,12 @@ export function mergeFacts(record: SupporterRecord, facts: SupporterFacts): Supp
     disputes: joinMaps(record.disputes, facts.disputes, joinDispute),
     subscriptions: joinMaps(record.subscriptions, facts.subscriptions, joinSubscription),
     invoiceFailures: joinMaps(record.invoiceFailures, facts.invoiceFailures, joinInvoiceFailure),
+    // Records stored before fees were kept have no balance transactions yet.
+    balanceTransactions: joinMaps(
+      record.balanceTransactions ?? {},
+      facts.balanceTransactions,
+      joinBalanceTransaction,
+    ),
     mergedFrom: union(record.mergedFrom, facts.mergedFrom ?? []),
   };
 }

@@ -22,7 +22,8 @@ import {
  *
  *   <prefix>idx:site-user:<urlencoded id>, idx:customer:<cus_...>, idx:email:<sha256 of normalised email>,
  *   idx:payment-intent:<pi_...>   → supporter id
- *   <prefix>ledger:by-time (zset entry id by time) and ledger:owner (hash entry id → owner): the finance view.
+ *   <prefix>ledger:by-time (zset entry id by time), ledger:owner (hash entry id → owner) and ledger:by-charge
+ *   (hash charge id → payment entry id): the finance view.
  */
 
 export interface RecordState {
@@ -206,6 +207,14 @@ export function supporterRepository(redis: RedisClient, prefix: string) {
       if (entries.length === 0) return;
       await redis.zadd(`${prefix}ledger:by-time`, ...entries.flatMap((e) => [e.at, e.id]));
       await redis.hset(`${prefix}ledger:owner`, ...entries.flatMap((e) => [e.id, owner]));
+      // Stripe's balance transactions name a payment by its charge: reconciliation finds the entry through this.
+      const charged = entries.filter((e) => e.kind === 'payment' && e.stripe.chargeId !== null);
+      if (charged.length > 0) {
+        await redis.hset(
+          `${prefix}ledger:by-charge`,
+          ...charged.flatMap((e) => [e.stripe.chargeId ?? '', e.id]),
+        );
+      }
     },
 
     /** Where a ledger entry lives now (a supporter id, or the Stripe id it waits under). */

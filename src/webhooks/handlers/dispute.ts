@@ -1,3 +1,4 @@
+import { embeddedBalanceFacts, withBalanceTransactions } from '../../stripe-events/balance';
 import { disputeSchema, readStripeObject } from '../../stripe-events/shapes';
 import { disputeChange } from '../../stripe-events/translate';
 import { applySupporterChange } from '../../supporters/applyChange';
@@ -9,7 +10,12 @@ import type { StripeEventHandler } from './types';
  */
 const applyDispute: StripeEventHandler = async (ctx, event) => {
   const dispute = readStripeObject(disputeSchema, event.data.object, `dispute`, event.api_version);
-  return applySupporterChange(ctx, disputeChange(dispute), event.id);
+  // A dispute embeds its balance transactions whole: the fee needs no read from Stripe.
+  const change = withBalanceTransactions(
+    disputeChange(dispute),
+    embeddedBalanceFacts(dispute.balance_transactions),
+  );
+  return applySupporterChange(ctx, change, event.id);
 };
 
 export const disputeEventHandlers: Record<string, StripeEventHandler> = {

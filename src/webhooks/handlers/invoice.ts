@@ -1,3 +1,4 @@
+import { withFeesWhenAsked } from '../../stripe-events/balance';
 import { readInvoicePayments, readSubscription } from '../../stripe-events/reads';
 import { invoiceSchema, readStripeObject } from '../../stripe-events/shapes';
 import {
@@ -44,7 +45,7 @@ async function applyWithSubscription(
   const combined = subscription
     ? combineChanges(change, subscriptionChange(subscription, ctx.clock.now()))
     : change;
-  return applySupporterChange(ctx, combined, eventId);
+  return applySupporterChange(ctx, await withFeesWhenAsked(ctx, combined), eventId);
 }
 
 export const invoiceEventHandlers: Record<string, StripeEventHandler> = {

@@ -1,3 +1,4 @@
+import { withFeesWhenAsked } from '../../stripe-events/balance';
 import { readChargeRefunds } from '../../stripe-events/reads';
 import { chargeSchema, readStripeObject } from '../../stripe-events/shapes';
 import { refundsChange } from '../../stripe-events/translate';
@@ -15,7 +16,8 @@ const chargeRefunded: StripeEventHandler = async (ctx, event) => {
     charge.refunds && !charge.refunds.has_more
       ? charge.refunds.data
       : await readChargeRefunds(ctx.stripe, charge.id);
-  return applySupporterChange(ctx, refundsChange(charge, refunds), event.id);
+  const change = await withFeesWhenAsked(ctx, refundsChange(charge, refunds));
+  return applySupporterChange(ctx, change, event.id);
 };
 
 export const refundEventHandlers: Record<string, StripeEventHandler> = {

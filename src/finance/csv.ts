@@ -1,0 +1,37 @@
+import type { Response } from 'express';
+
+/** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a leading =+-@ is defused. */
+export function csvField(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  let text = String(value);
+  // Spreadsheets run cells starting with these as formulas (CSV injection): raw event text must not.
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** One CSV line, CRLF-terminated. */
+export function csvLine(values: readonly (string | number | boolean | null | undefined)[]): string {
+  return `${values.map(csvField).join(',')}\r\n`;
+}
+
+/** Starts a streamed CSV answer: no Content-Length, so Node sends it chunked as it is written. */
+export function startCsv(res: Response, filename: string): void {
+  res.status(200);
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+  res.setHeader('Cache-Control', 'no-store');
+}
+
+/** Writes a chunk, waiting for the socket to drain when its buffer is full (memory stays flat). */
+export async function writeChunk(res: Response, chunk: string): Promise<void> {
+  if (res.write(chunk)) return;
+  await new Promise<void>((resume) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resume();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

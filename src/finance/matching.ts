@@ -1,0 +1,188 @@
+import type { BalanceTransactionShape } from '../stripe-events/balance';
+import { idOf } from '../stripe-events/shapes';
+import type { LedgerEntry } from '../supporters/ledger';
+import { localDate } from './days';
+
+/**
+ * The pure part of reconciliation: per-day totals of the ledger, and the ledger matched line by line against
+ * Stripe's balance transactions on their `source`, compared in the settlement currency.
+ */
+
+export interface DayTotals {
+  date: string;
+  currency: string;
+  /** Payments that day. */
+  count: number;
+  /** Sum of payments. */
+  gross: number;
+  /** Sum of refunds (negative). */
+  refunds: number;
+  /** Disputes taken, less disputes won back (negative or zero in the usual case). */
+  disputes: number;
+  /** Stripe's fees on the day's entries, as a positive cost; entries whose fee is not known count 0. */
+  fees: number;
+  /** gross + refunds + disputes − fees. */
+  net: number;
+  /** Entries whose fee is not known yet (their `fees` part is missing from the total). */
+  feesUnknown: number;
+}
+
+export type DifferenceKind =
+  | 'missing_in_ledger'
+  | 'missing_in_stripe'
+  | 'amount_differs'
+  | 'currency_differs'
+  | 'fee_differs';
+
+export interface Difference {
+  date: string;
+  kind: DifferenceKind;
+  source: string | null;
+  ledgerEntryId: string | null;
+  stripeTransactionId: string | null;
+  /** The ledger's figures in the charge currency (and settlement, when known). */
+  ledger: { amount: number; currency: string; fee: number | null } | null;
+  /** Stripe's figures, in the settlement currency. */
+  stripe: { amount: number; currency: string; fee: number } | null;
+  detail: string;
+}
+
+export interface Match {
+  entry: LedgerEntry;
+  txn: BalanceTransactionShape;
+}
+
+/** Per-day, per-currency totals of ledger entries (dates in `timeZone`), by date then currency. */
+export function dayTotals(entries: LedgerEntry[], timeZone: string): DayTotals[] {
+  const days = new Map<string, DayTotals>();
+  for (const e of entries) {
+    const date = localDate(e.at, timeZone);
+    const key = `${date}|${e.currency}`;
+    const day = days.get(key) ?? {
+      date,
+      currency: e.currency,
+      count: 0,
+      gross: 0,
+      refunds: 0,
+      disputes: 0,
+      fees: 0,
+      net: 0,
+      feesUnknown: 0,
+    };
+    if (e.kind === 'payment') {
+      day.count += 1;
+      day.gross += e.amount;
+    } else if (e.kind === 'refund') day.refunds += e.amount;
+    else day.disputes += e.amount;
+    if (e.fee === null) day.feesUnknown += 1;
+    else day.fees += e.fee;
+    day.net = day.gross + day.refunds + day.disputes - day.fees;
+    days.set(key, day);
+  }
+  return [...days.values()].sort((a, b) => (a.date + a.currency < b.date + b.currency ? -1 : 1));
+}
+
+/** Balance transaction types that move a ledger entry's money (payouts, transfers and Stripe's own fees do not). */
+const ledgerTypes = new Set(['charge', 'payment', 'refund', 'payment_refund', 'adjustment']);
+
+/** The keys a balance transaction can be found under in the ledger; none for types the ledger does not keep. */
+export function transactionKeys(txn: BalanceTransactionShape): string[] {
+  const source = idOf(txn.source);
+  if (!source || !ledgerTypes.has(txn.type)) return [];
+  if (/^(ch|py)_/.test(source)) {
+    const intent =
+      typeof txn.source === 'object' && txn.source !== null
+        ? idOf((txn.source as { payment_intent?: string | { id: string } | null }).payment_intent)
+        : null;
+    return [`charge:${source}`, ...(intent ? [`intent:${intent}`] : [])];
+  }
+  if (/^(re|pyr)_/.test(source)) return [`refund:${source}`];
+  if (source.startsWith('dp_')) return [txn.amount < 0 ? `dispute:${source}` : `dispute_reversal:${source}`];
+  return [];
+}
+
+/** The keys a ledger entry can be found under (see `transactionKeys`). */
+export function entryKeys(entry: LedgerEntry): string[] {
+  const s = entry.stripe;
+  if (entry.kind === 'payment') {
+    const charge = s.chargeId ?? entry.settlement?.source ?? null;
+    return [
+      ...(charge ? [`charge:${charge}`] : []),
+      ...(s.paymentIntentId ? [`intent:${s.paymentIntentId}`] : []),
+    ];
+  }
+  if (entry.kind === 'refund' && s.refundId) return [`refund:${s.refundId}`];
+  if (entry.kind === 'dispute' && s.disputeId) return [`dispute:${s.disputeId}`];
+  if (entry.kind === 'dispute_reversal' && s.disputeId) return [`dispute_reversal:${s.disputeId}`];
+  return [];
+}
+
+/** Pairs each balance transaction with its ledger entry; what is left on either side is unmatched. */
+export function matchTransactions(
+  entries: LedgerEntry[],
+  txns: BalanceTransactionShape[],
+): { matches: Match[]; onlyInLedger: LedgerEntry[]; onlyInStripe: BalanceTransactionShape[] } {
+  const byKey = new Map<string, LedgerEntry>();
+  for (const entry of entries) for (const key of entryKeys(entry)) byKey.set(key, entry);
+  const matched = new Set<string>();
+  const matches: Match[] = [];
+  const onlyInStripe: BalanceTransactionShape[] = [];
+  for (const txn of txns) {
+    const keys = transactionKeys(txn);
+    if (keys.length === 0) continue;
+    const entry = keys.map((k) => byKey.get(k)).find((e) => e !== undefined && !matched.has(e.id));
+    if (entry) {
+      matched.add(entry.id);
+      matches.push({ entry, txn });
+    } else onlyInStripe.push(txn);
+  }
+  return { matches, onlyInLedger: entries.filter((e) => !matched.has(e.id)), onlyInStripe };
+}
+
+/** What differs between an entry and its balance transaction, compared in the settlement currency. */
+export function compareMatch({ entry, txn }: Match, date: string): Difference[] {
+  const base = {
+    date,
+    source: idOf(txn.source),
+    ledgerEntryId: entry.id,
+    stripeTransactionId: txn.id,
+    ledger: { amount: entry.amount, currency: entry.currency, fee: entry.fee },
+    stripe: { amount: txn.amount, currency: txn.currency, fee: txn.fee },
+  };
+  const settled = entry.settlement;
+  const differences: Difference[] = [];
+  // What the ledger says the balance moved by, in the settlement currency.
+  let expected: { amount: number; currency: string; fee: number | null } | null;
+  if (settled) expected = { amount: settled.amount, currency: settled.currency, fee: settled.fee };
+  else if (txn.currency === entry.currency)
+    expected = { amount: entry.amount, currency: entry.currency, fee: null };
+  else if (txn.exchange_rate !== null) {
+    expected = { amount: Math.round(entry.amount * txn.exchange_rate), currency: txn.currency, fee: null };
+  } else expected = null;
+
+  if (expected === null || expected.currency !== txn.currency) {
+    differences.push({
+      ...base,
+      kind: 'currency_differs',
+      detail: `the ledger has ${entry.currency}${settled ? ` settled in ${settled.currency}` : ''}, Stripe settled in ${txn.currency}`,
+    });
+    return differences;
+  }
+  // A converted amount may differ by rounding: one minor unit is tolerated only when the ledger converted it.
+  const tolerance = !settled && txn.currency !== entry.currency ? 1 : 0;
+  if (Math.abs(expected.amount - txn.amount) > tolerance) {
+    differences.push({
+      ...base,
+      kind: 'amount_differs',
+      detail: `the ledger has ${expected.amount} ${expected.currency}, Stripe ${txn.amount} ${txn.currency}`,
+    });
+  }
+  if (expected.fee !== null && expected.fee !== txn.fee) {
+    differences.push({
+      ...base,
+      kind: 'fee_differs',
+      detail: `the ledger has a fee of ${expected.fee} ${txn.currency}, Stripe ${txn.fee} ${txn.currency}`,
+    });
+  }
+  return differences;
+}

@@ -1,0 +1,150 @@
+import { Router } from 'express';
+import type { AppDeps } from '../app';
+import { requireApiKey } from '../platform/apiKeys';
+import { AppError } from '../platform/errors';
+import { parseRequest } from '../platform/http';
+import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
+import { requireStripe } from '../platform/stripe';
+import { z } from '../platform/zod';
+import { supporterRepository } from '../supporters/repository';
+import { startCsv, writeChunk } from './csv';
+import { decodeCursor, type EventFilter, encodeCursor, eventLogReader } from './eventLogReader';
+import { eventCsvHeader, eventCsvLine, eventDetailJson, eventRowJson } from './eventViews';
+import { ledgerReader } from './ledgerReader';
+import { reconcile } from './reconciliation';
+import { reconciliationCsvLines } from './reconciliationReport';
+import {
+  eventDetailSchema,
+  eventIdParamsSchema,
+  eventPageSchema,
+  eventsQuerySchema,
+  reconciliationQuerySchema,
+  reconciliationSchema,
+} from './schemas';
+import { stripeBooks } from './stripeBooks';
+
+const financeRoles = ['finance', 'admin'] as const;
+const keyProblems = {
+  400: problemResponse('A query parameter is not valid (each one is listed)'),
+  401: problemResponse('Missing or unknown API key'),
+  403: problemResponse('A key without role finance or admin'),
+};
+const csv = { 'text/csv': { schema: z.string() } };
+
+/** The finance read side: the event log and reconciliation against Stripe (API keys with role finance or admin). */
+export function financeRoutes(deps: AppDeps, openapi: OpenAPIRegistry): Router {
+  const router = Router();
+  const prefix = deps.config.redis.keyPrefix;
+  const events = eventLogReader(deps.redis, prefix);
+  const repository = supporterRepository(deps.redis, prefix);
+  const financeKey = requireApiKey(deps.config.apiKeys, financeRoles);
+
+  openapi.registerPath({
+    method: 'get',
+    path: '/v1/admin/events',
+    summary: 'Stripe events received, oldest first by Stripe `created`: JSON pages, or all as CSV (streamed)',
+    security: [{ apiKey: [] }],
+    request: { query: eventsQuerySchema },
+    responses: {
+      200: {
+        description:
+          'A page and the cursor of the next (null at the end); `Accept: text/csv` streams every row',
+        content: { 'application/json': { schema: eventPageSchema }, ...csv },
+      },
+      ...keyProblems,
+    },
+  });
+  router.get('/v1/admin/events', financeKey, async (req, res) => {
+    const query = parseRequest(eventsQuerySchema, req.query, 'query');
+    const filter: EventFilter = {
+      from: query.from ? Date.parse(query.from) : null,
+      to: query.to ? Date.parse(query.to) : null,
+      type: query.type ?? null,
+      status: query.status ?? null,
+    };
+    if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
+      startCsv(res, 'events.csv');
+      res.write(eventCsvHeader);
+      for await (const rows of events.batches(filter)) {
+        if (res.destroyed) return;
+        await writeChunk(res, rows.map(eventCsvLine).join(''));
+      }
+      res.end();
+      return;
+    }
+    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    if (query.cursor && !after) {
+      throw new AppError('validation_failed', 'The cursor is not one this service gave.', {
+        errors: [{ field: 'cursor', message: 'unknown cursor' }],
+      });
+    }
+    const page = await events.page(filter, after, query.limit);
+    res.set('Cache-Control', 'no-store').json({
+      data: page.rows.map(eventRowJson),
+      nextCursor: page.next ? encodeCursor(page.next) : null,
+    });
+  });
+
+  openapi.registerPath({
+    method: 'get',
+    path: '/v1/admin/events/{id}',
+    summary: 'One Stripe event: the body as received, its deliveries and its processing history',
+    security: [{ apiKey: [] }],
+    request: { params: eventIdParamsSchema },
+    responses: {
+      200: { description: 'The event', content: { 'application/json': { schema: eventDetailSchema } } },
+      ...keyProblems,
+      404: problemResponse('No such event was received'),
+    },
+  });
+  router.get('/v1/admin/events/:id', financeKey, async (req, res) => {
+    const { id } = parseRequest(eventIdParamsSchema, req.params, 'params');
+    const detail = await events.detail(id);
+    if (!detail) throw new AppError('not_found', `No event ${id} was received.`);
+    res.set('Cache-Control', 'no-store').json(eventDetailJson(detail));
+  });
+
+  openapi.registerPath({
+    method: 'get',
+    path: '/v1/admin/reconciliation',
+    summary:
+      'Per day and currency (days cut in RECONCILIATION_TZ): the ledger totals and every difference with Stripe',
+    security: [{ apiKey: [] }],
+    request: { query: reconciliationQuerySchema },
+    responses: {
+      200: {
+        description:
+          'The reconciliation; `Accept: text/csv` gives it as one CSV table with a `section` column',
+        content: { 'application/json': { schema: reconciliationSchema }, ...csv },
+      },
+      ...keyProblems,
+      502: problemResponse('Stripe refused to list balance transactions'),
+      503: problemResponse('Stripe or Redis unavailable, or Stripe not configured'),
+    },
+  });
+  router.get('/v1/admin/reconciliation', financeKey, async (req, res) => {
+    const query = parseRequest(reconciliationQuerySchema, req.query, 'query');
+    const report = await reconcile(
+      {
+        ledger: ledgerReader(deps.redis, prefix, repository),
+        books: stripeBooks(requireStripe(deps.stripe)),
+        repository,
+      },
+      {
+        from: query.from,
+        to: query.to,
+        currency: query.currency ?? null,
+        timeZone: deps.config.reconciliationTz,
+      },
+    );
+    if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
+      startCsv(res, `reconciliation-${query.from}-${query.to}.csv`);
+      for (const line of reconciliationCsvLines(report)) await writeChunk(res, line);
+      res.end();
+      return;
+    }
+    res.set('Cache-Control', 'no-store').json(report);
+  });
+
+  return router;
+}
