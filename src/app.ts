@@ -78,7 +78,7 @@ export function buildApp(deps: AppDeps): Express {
   );
 
   // Routes that must see the raw body (webhook signatures) are mounted here, before the JSON parser.
-  const webhook = webhookDeps(deps);
+  const webhook = webhookDeps(deps, metrics.webhooks);
   app.use(webhookRoutes(deps, openapi, webhook));
 
   app.use(express.json({ limit: jsonBodyLimit, type: ['application/json', 'application/*+json'] }));

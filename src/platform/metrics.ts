@@ -1,10 +1,19 @@
 import type { RequestHandler } from 'express';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
   /** Times every request by method, route pattern (never the raw path: ids would explode cardinality) and status. */
   httpTiming: RequestHandler;
+  webhooks: WebhookMetrics;
+}
+
+/** What operators watch of Stripe's deliveries: volume and outcome by type, and how late events arrive. */
+export interface WebhookMetrics {
+  /** A verified delivery arrived; `createdMs` is the event's own time, so now − created is Stripe's lag. */
+  received(type: string, createdMs: number, nowMs: number): void;
+  /** How the delivery ended: applied, duplicate, ignored or failed. */
+  settled(type: string, status: string): void;
 }
 
 /** One registry per app, so tests can build several apps in one process. */
@@ -26,5 +35,41 @@ export function createMetrics(): Metrics {
     });
     next();
   };
-  return { registry, httpTiming };
+  return { registry, httpTiming, webhooks: webhookMetrics(registry) };
+}
+
+function webhookMetrics(registry: Registry): WebhookMetrics {
+  const received = new Counter({
+    name: 'stripe_events_received_total',
+    help: 'Verified Stripe webhook deliveries, by event type',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  });
+  const settled = new Counter({
+    name: 'stripe_events_settled_total',
+    help: 'Stripe webhook deliveries by event type and outcome (applied, duplicate, ignored, failed)',
+    labelNames: ['type', 'status'] as const,
+    registers: [registry],
+  });
+  const lag = new Histogram({
+    name: 'stripe_event_lag_seconds',
+    help: "Time from an event's creation at Stripe to its delivery here",
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 21_600, 86_400],
+    registers: [registry],
+  });
+  const last = new Gauge({
+    name: 'stripe_event_last_received_timestamp_seconds',
+    help: 'When the last verified Stripe delivery arrived (alert when it stops moving)',
+    registers: [registry],
+  });
+  return {
+    received(type, createdMs, nowMs) {
+      received.inc({ type });
+      lag.observe(Math.max(0, (nowMs - createdMs) / 1000));
+      last.set(nowMs / 1000);
+    },
+    settled(type, status) {
+      settled.inc({ type, status });
+    },
+  };
 }

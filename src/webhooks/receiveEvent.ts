@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Clock } from '../platform/clock';
 import { AppError, toAppError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
+import type { WebhookMetrics } from '../platform/metrics';
 import {
   eventEnvelopeSchema,
   type StripeEventEnvelope,
@@ -24,6 +25,8 @@ export interface WebhookDeps {
   events: StripeEventLog;
   repository: SupporterRepository;
   durability: DurabilityGuard;
+  /** Counts deliveries by type and outcome, and Stripe's lag (absent in tools that apply events offline). */
+  metrics?: WebhookMetrics;
   /** Runs once an event was applied to a record (erasure: an erased supporter's new data is removed again). */
   afterApply?: (ownerId: string, eventId: string) => Promise<void>;
 }
@@ -60,8 +63,16 @@ export async function receiveStripeEvent(
     now,
   );
   await deps.events.recordDelivery(event, rawBody.toString('utf8'), now);
-  assertSameMode(deps, event);
-  return applyOnce(deps, event);
+  deps.metrics?.received(event.type, event.created * 1000, now);
+  try {
+    assertSameMode(deps, event);
+    const answer = await applyOnce(deps, event);
+    deps.metrics?.settled(event.type, answer.status);
+    return answer;
+  } catch (error) {
+    deps.metrics?.settled(event.type, 'failed');
+    throw error;
+  }
 }
 
 /** How applying an event already in the log ended (see `applyStoredEvent`). */

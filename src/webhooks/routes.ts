@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import type { AppDeps } from '../app';
 import { scrubIfErased } from '../erasure/eraseSupporter';
 import { personalDataStore } from '../erasure/personalData';
+import type { WebhookMetrics } from '../platform/metrics';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { z } from '../platform/zod';
 import { supporterRepository } from '../supporters/repository';
@@ -18,7 +19,7 @@ const webhookAnswerSchema = z
   .openapi('WebhookAnswer');
 
 /** Builds what the webhook needs from the app's dependencies (the durability check starts here, at start-up). */
-export function webhookDeps(deps: AppDeps): WebhookDeps {
+export function webhookDeps(deps: AppDeps, metrics?: WebhookMetrics): WebhookDeps {
   const prefix = deps.config.redis.keyPrefix;
   const repository = supporterRepository(deps.redis, prefix);
   const personalData = personalDataStore(deps.redis, prefix);
@@ -30,6 +31,7 @@ export function webhookDeps(deps: AppDeps): WebhookDeps {
     events: stripeEventLog(deps.redis, prefix),
     repository,
     durability: durabilityGuard(deps.redis, deps.config.redis.durability, deps.logger),
+    ...(metrics ? { metrics } : {}),
     afterApply: (ownerId, eventId) =>
       scrubIfErased({ repository, personalData, clock: deps.clock }, ownerId, eventId),
   };

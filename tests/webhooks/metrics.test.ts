@@ -1,0 +1,53 @@
+import request from 'supertest';
+import { createSiteTestApp } from '../fixtures/site';
+import { checkoutSession, event, unix } from '../fixtures/stripe/builders';
+import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import type { TestApp } from '../helpers/app';
+
+let t: TestApp;
+useFakeStripeApi();
+beforeEach(async () => {
+  t = await createSiteTestApp();
+  t.clock.set(Date.parse('2026-11-02T10:00:30Z'));
+});
+afterEach(() => t.close());
+
+describe('webhook metrics on /metrics', () => {
+  it('count deliveries by type and outcome, observe Stripe’s lag, and stamp the last delivery', async () => {
+    const paid = event('checkout.session.completed', checkoutSession({ id: 'cs_test_metrics' }), {
+      created: unix('2026-11-02T10:00:00Z'),
+    });
+    await deliver(t, paid);
+    await deliver(t, paid);
+    await deliver(
+      t,
+      event('payout.paid', { id: 'po_1', object: 'payout' }, { created: unix('2026-11-02T10:00:00Z') }),
+    );
+
+    const metrics = (await request(t.app).get('/metrics')).text;
+    expect(metrics).toContain('stripe_events_received_total{type="checkout.session.completed"} 2');
+    expect(metrics).toContain(
+      'stripe_events_settled_total{type="checkout.session.completed",status="applied"} 1',
+    );
+    expect(metrics).toContain(
+      'stripe_events_settled_total{type="checkout.session.completed",status="duplicate"} 1',
+    );
+    expect(metrics).toContain('stripe_events_settled_total{type="payout.paid",status="ignored"} 1');
+    // 30 s after creation: in the 30 s bucket, not the 10 s one.
+    expect(metrics).toContain('stripe_event_lag_seconds_bucket{le="10"} 0');
+    expect(metrics).toContain('stripe_event_lag_seconds_bucket{le="30"} 3');
+    expect(metrics).toContain(`stripe_event_last_received_timestamp_seconds ${t.clock.now() / 1000}`);
+  });
+
+  it('a delivery that cannot be applied counts as failed', async () => {
+    const subscriptionEvent = event('customer.subscription.created', {
+      id: 'sub_down',
+      object: 'subscription',
+    });
+    expect((await deliver(t, subscriptionEvent)).status).toBeGreaterThanOrEqual(500);
+    const metrics = (await request(t.app).get('/metrics')).text;
+    expect(metrics).toContain(
+      'stripe_events_settled_total{type="customer.subscription.created",status="failed"} 1',
+    );
+  });
+});
