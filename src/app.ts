@@ -2,6 +2,7 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type Stripe from 'stripe';
+import { adminPageRoutes } from './admin-page/routes';
 import { auditLog } from './audit/auditLog';
 import { auditRoutes } from './audit/routes';
 import { bannerRoutes } from './banner/routes';
@@ -101,6 +102,8 @@ export function buildApp(deps: AppDeps): Express {
       openapi,
     ),
   );
+
+  app.use(adminPageRoutes({ ...deps, webhook, audit }, openapi));
 
   const repository = supporterRepository(deps.redis, config.redis.keyPrefix);
   const accessTokens = createAccessTokens({

@@ -1,0 +1,143 @@
+import type { AuditEntry } from '../audit/auditLog';
+import type { EventRow } from '../finance/eventLogReader';
+import type { Reconciliation } from '../finance/reconciliation';
+import { formatMinor } from '../finance/reconciliationReport';
+import { escapeHtml as h } from '../signin/messages';
+import { eventStatuses } from '../webhooks/eventLog';
+import { actionFields, type PageContext, pageHref } from './layout';
+
+/** The four views of the signed-in page. Amounts are shown exactly from integer minor units. */
+
+const th = (text: string) => `<th scope="col">${h(text)}</th>`;
+const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().replace('.000Z', 'Z'));
+
+export interface ReconciliationView {
+  from: string;
+  to: string;
+  report: Reconciliation | null;
+  error: string | null;
+}
+
+export function reconciliationView(ctx: PageContext, v: ReconciliationView): string {
+  const w = ctx.words;
+  const c = w.cols;
+  const csv = `/admin/reconciliation.csv?${new URLSearchParams({ from: v.from, to: v.to }).toString()}`;
+  const form = `<form method="get" action="/admin">
+  <input type="hidden" name="view" value="reconciliation"><input type="hidden" name="lang" value="${ctx.locale}">
+  <label>${h(w.from)} <input type="date" name="from" value="${h(v.from)}" required></label>
+  <label>${h(w.to)} <input type="date" name="to" value="${h(v.to)}" required></label>
+  <button type="submit" class="quiet">${h(w.show)}</button>
+  · <a href="${h(csv)}" download>${h(w.download)}</a>
+</form>`;
+  if (!v.report)
+    return `${form}<p class="flash error" role="alert">${h(w.reconciliationFailed(v.error ?? ''))}</p>`;
+  const r = v.report;
+  const differing = new Map<string, number>();
+  for (const d of r.differences) differing.set(d.date, (differing.get(d.date) ?? 0) + 1);
+  const m = formatMinor;
+  const days = r.days
+    .map((d) => {
+      const n = differing.get(d.date) ?? 0;
+      return `<tr${n > 0 ? ' class="differs"' : ''}><th scope="row">${h(d.date)}</th><td>${h(d.currency.toUpperCase())}</td>
+<td class="num">${d.count}</td><td class="num">${h(m(d.gross, d.currency))}</td><td class="num">${h(m(d.refunds, d.currency))}</td>
+<td class="num">${h(m(d.disputes, d.currency))}</td><td class="num">${h(m(d.fees, d.currency))}</td><td class="num">${h(m(d.net, d.currency))}</td>
+<td class="num">${n > 0 ? `⚠ ${n}` : ''}</td></tr>`;
+    })
+    .join('\n');
+  const side = (s: { amount: number; currency: string; fee: number | null } | null) =>
+    s ? h(`${m(s.amount, s.currency)}${s.fee === null ? '' : ` (${c.fees}: ${m(s.fee, s.currency)})`}`) : '—';
+  const diffs = r.differences
+    .map(
+      (
+        d,
+      ) => `<tr class="differs"><th scope="row">${h(d.date)}</th><td>${h(d.kind)}</td><td>${h(d.source ?? '—')}</td>
+<td>${side(d.ledger)}</td><td>${side(d.stripe)}</td><td>${h(d.detail)}</td></tr>`,
+    )
+    .join('\n');
+  return `${form}
+<h2 id="days">${h(w.ledgerPerDay)} (${h(r.timeZone)})</h2>
+<table id="reconciliation-days"><thead><tr>${[c.date, c.currency, c.count, c.gross, c.refunds, c.disputes, c.fees, c.net, c.differs].map(th).join('')}</tr></thead>
+<tbody>${days}</tbody></table>
+<h2 id="differences">${h(r.differences.length > 0 ? w.differences(r.differences.length) : w.noDifferences)}</h2>
+${r.differences.length > 0 ? `<table id="reconciliation-differences"><thead><tr>${[c.date, c.kind, c.source, c.ledger, c.stripe, c.detail].map(th).join('')}</tr></thead><tbody>${diffs}</tbody></table>` : ''}`;
+}
+
+export interface EventsView {
+  filter: { type: string; status: string; from: string; to: string };
+  rows: EventRow[];
+  nextCursor: string | null;
+  paged: boolean;
+  error: string | null;
+}
+
+export function eventsView(ctx: PageContext, v: EventsView): string {
+  const w = ctx.words;
+  const c = w.cols;
+  const f = v.filter;
+  const statuses = ['', ...eventStatuses]
+    .map((s) => `<option value="${s}"${s === f.status ? ' selected' : ''}>${h(s || w.any)}</option>`)
+    .join('');
+  const csvQuery = new URLSearchParams(Object.entries(f).filter(([, value]) => value !== ''));
+  const isAdmin = ctx.session.caller.role === 'admin';
+  const rows = v.rows
+    .map((e) => {
+      const replay =
+        e.status === 'failed' && isAdmin
+          ? `<form class="inline" method="post" action="/admin/events/${h(e.id)}/replay">${actionFields(ctx)}<button type="submit" aria-label="${h(`${w.replay} ${e.id}`)}">${h(w.replay)}</button></form>`
+          : '';
+      return `<tr class="${e.status === 'failed' ? 'failed' : ''}" data-event="${h(e.id)}"><th scope="row">${h(e.id)}</th><td>${h(e.type)}</td>
+<td data-status>${h(e.status)}</td><td>${h(iso(e.created))}</td><td>${h(e.error ?? '')}</td><td>${replay}</td></tr>`;
+    })
+    .join('\n');
+  const page = (params: Record<string, string | null>) =>
+    h(pageHref(ctx.locale, { view: 'events', ...f, ...params }));
+  return `<form method="get" action="/admin">
+  <input type="hidden" name="view" value="events"><input type="hidden" name="lang" value="${ctx.locale}">
+  <label>${h(w.type)} <input name="type" value="${h(f.type)}" placeholder="charge.refunded" pattern="[a-z0-9_.]{1,100}"></label>
+  <label>${h(w.status)} <select name="status">${statuses}</select></label>
+  <label>${h(w.from)} <input type="date" name="from" value="${h(f.from)}"></label>
+  <label>${h(w.to)} <input type="date" name="to" value="${h(f.to)}"></label>
+  <button type="submit" class="quiet">${h(w.show)}</button>
+</form>
+<p><a href="${h(pageHref(ctx.locale, { view: 'events', status: 'failed' }))}">${h(w.failedOnly)}</a>
+ · <a href="/admin/events.csv?${h(csvQuery.toString())}" download>${h(w.download)}</a></p>
+${v.error ? `<p class="flash error" role="alert">${h(v.error)}</p>` : ''}
+${
+  v.rows.length === 0
+    ? `<p>${h(w.noEvents)}</p>`
+    : `<table id="events"><thead><tr>${[c.id, w.type, c.status, c.created, c.error, c.action].map(th).join('')}</tr></thead><tbody>${rows}</tbody></table>`
+}
+<p>${v.paged ? `<a href="${page({})}">${h(w.firstPage)}</a> ` : ''}${v.nextCursor ? `<a href="${page({ cursor: v.nextCursor })}" rel="next">${h(w.nextPage)}</a>` : ''}</p>`;
+}
+
+export function actionsView(ctx: PageContext, backfillSince: string): string {
+  const w = ctx.words;
+  if (ctx.session.caller.role !== 'admin') return `<p>${h(w.adminOnly)}</p>`;
+  return `<section aria-labelledby="backfill"><h2 id="backfill">${h(w.backfillTitle)}</h2>
+<p>${h(w.backfillIntro)}</p>
+<form method="post" action="/admin/backfill">${actionFields(ctx)}
+  <label for="since">${h(w.since)}</label> <input id="since" name="since" type="datetime-local" value="${h(backfillSince)}" required>
+  <button type="submit">${h(w.runBackfill)}</button>
+</form></section>
+<section aria-labelledby="erasure"><h2 id="erasure">${h(w.erasureTitle)}</h2>
+<p>${h(w.erasureIntro)}</p>
+<form method="post" action="/admin/erase">${actionFields(ctx)}
+  <p><label for="supporterId">${h(w.supporterId)}</label> <input id="supporterId" name="supporterId" required pattern="sup_[A-Za-z0-9_\\-]{1,64}" autocomplete="off"></p>
+  <p><label for="confirm">${h(w.confirmId)}</label> <input id="confirm" name="confirm" required autocomplete="off"></p>
+  <button type="submit">${h(w.erase)}</button>
+</form></section>`;
+}
+
+export function auditView(ctx: PageContext, entries: AuditEntry[]): string {
+  const c = ctx.words.cols;
+  if (entries.length === 0) return `<p>${h(ctx.words.noAudit)}</p>`;
+  const rows = entries
+    .map(
+      (
+        e,
+      ) => `<tr><th scope="row">${h(iso(e.at))}</th><td>${h(e.actor)} (${h(e.role)})</td><td>${h(e.action)}</td>
+<td>${h(e.target)}</td><td>${h(e.outcome)}</td><td><code>${h(JSON.stringify(e.details))}</code></td></tr>`,
+    )
+    .join('\n');
+  return `<table id="audit"><thead><tr>${[c.at, c.actor, c.action, c.target, c.outcome, c.detail].map(th).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
+}

@@ -1,0 +1,234 @@
+import nock from 'nock';
+import request from 'supertest';
+import { loadSupporterLedger } from '../../src/supporters/lookup';
+import { supporterRepository } from '../../src/supporters/repository';
+import { stripeEventLog } from '../../src/webhooks/eventLog';
+import { entitlementsOf, siteKey } from '../fixtures/site';
+import {
+  checkoutSession,
+  event,
+  invoice,
+  invoicePayment,
+  type StripeObject,
+  stripeId,
+  subscription,
+  unix,
+} from '../fixtures/stripe/builders';
+import { deliver, stripeHasSubscription, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import type { TestApp } from '../helpers/app';
+import { adminKey, adminKeyName, createAdminTestApp, financeKey } from '../repair/adminApp';
+
+const origin = 'https://support.example.fr';
+const start = unix('2026-11-02T10:00:00Z');
+const end = unix('2026-12-02T10:00:00Z');
+
+describe('the finance page /admin', () => {
+  let t: TestApp;
+  useFakeStripeApi();
+  beforeEach(async () => {
+    t = await createAdminTestApp();
+  });
+  afterEach(async () => {
+    nock.cleanAll();
+    await t.close();
+  });
+
+  const postLogin = (key: string) =>
+    request(t.app).post('/admin/login').set('Origin', origin).type('form').send({ key, lang: 'en' });
+
+  /** Signs in with a key: the session cookie and the CSRF token the page's forms carry. */
+  async function signIn(key: string): Promise<{ cookie: string; csrf: string }> {
+    const res = await postLogin(key);
+    expect(res.status).toBe(303);
+    const cookie = String(res.headers['set-cookie']?.[0]).split(';')[0] as string;
+    const page = await request(t.app).get('/admin?view=audit').set('Cookie', cookie);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    if (!csrf) throw new Error('no CSRF token on the page');
+    return { cookie, csrf };
+  }
+
+  const post = (path: string, session: { cookie: string }, form: Record<string, string>) =>
+    request(t.app).post(path).set('Cookie', session.cookie).set('Origin', origin).type('form').send(form);
+
+  it('without a session the page is a login form, never cached', async () => {
+    const res = await request(t.app).get('/admin').set('Accept-Language', 'fr-FR');
+    expect(res.status).toBe(200);
+    expect(res.type).toBe('text/html');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.text).toContain('<form method="post" action="/admin/login">');
+    expect(res.text).toContain('<label for="key">Clé d’API</label>');
+  });
+
+  it('a finance key signs in with an HttpOnly, Secure, SameSite=Strict cookie scoped to /admin', async () => {
+    const res = await postLogin(financeKey);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/admin?lang=en');
+    const cookie = String(res.headers['set-cookie']?.[0]);
+    expect(cookie).toMatch(/^rs_admin=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; SameSite=Strict/);
+    expect(cookie).toMatch(/; Path=\/admin/);
+    const page = await request(t.app)
+      .get('/admin?view=events&lang=en')
+      .set('Cookie', cookie.split(';')[0] as string);
+    expect(page.text).toContain('Signed in with key books (finance)');
+    // The key itself is never stored, nor the cookie's value in clear.
+    const keys = await t.redis.keys(`${t.prefix}admin-session:*`);
+    expect(keys).toHaveLength(1);
+    const stored = JSON.stringify(await t.redis.hgetall(keys[0] as string));
+    expect(stored).not.toContain(financeKey);
+    expect(keys[0]).not.toContain(cookie.slice('rs_admin='.length, cookie.indexOf(';')));
+  });
+
+  it('a wrong key answers a 401 page and no cookie', async () => {
+    const res = await postLogin('not-a-key');
+    expect(res.status).toBe(401);
+    expect(res.type).toBe('text/html');
+    expect(res.text).toContain('This key is not recognised.');
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it("the site's key is refused: it has no access to finance", async () => {
+    const res = await postLogin(siteKey);
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('no access to finance');
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('a login form posted from another site is refused', async () => {
+    const res = await request(t.app)
+      .post('/admin/login')
+      .set('Origin', 'https://evil.example')
+      .type('form')
+      .send({ key: adminKey });
+    expect(res.status).toBe(403);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('an action without the CSRF token, or with a wrong one, is refused with 403 and not audited', async () => {
+    const session = await signIn(adminKey);
+    expect((await post('/admin/backfill', session, { since: '2026-11-01T00:00' })).status).toBe(403);
+    const wrong = `${session.csrf.slice(0, -2)}xx`;
+    expect((await post('/admin/backfill', session, { since: '2026-11-01T00:00', csrf: wrong })).status).toBe(
+      403,
+    );
+    expect(await t.redis.exists(`${t.prefix}audit`)).toBe(0);
+  });
+
+  it('an action posted from a foreign origin is refused, even with the right token', async () => {
+    const session = await signIn(adminKey);
+    const foreign = await request(t.app)
+      .post('/admin/erase')
+      .set('Cookie', session.cookie)
+      .set('Origin', 'https://evil.example')
+      .type('form')
+      .send({ csrf: session.csrf, supporterId: 'sup_x', confirm: 'sup_x' });
+    expect(foreign.status).toBe(403);
+    const crossSite = await post('/admin/erase', session, {
+      csrf: session.csrf,
+      supporterId: 'sup_x',
+      confirm: 'sup_x',
+    }).set('Sec-Fetch-Site', 'cross-site');
+    expect(crossSite.status).toBe(403);
+  });
+
+  it('a finance session may not replay, backfill or erase', async () => {
+    const session = await signIn(financeKey);
+    const { csrf } = session;
+    expect((await post('/admin/events/evt_123/replay', session, { csrf })).status).toBe(403);
+    expect((await post('/admin/backfill', session, { csrf, since: '2026-11-01T00:00' })).status).toBe(403);
+    expect(
+      (await post('/admin/erase', session, { csrf, supporterId: 'sup_x', confirm: 'sup_x' })).status,
+    ).toBe(403);
+    expect(await t.redis.exists(`${t.prefix}audit`)).toBe(0);
+  });
+
+  it('an admin session replays a failed event from its button: applied once, audited with the key name', async () => {
+    const customerId = stripeId('cus');
+    const sub = subscription({ customer: customerId, periodStart: start, periodEnd: end });
+    const invoiceId = stripeId('in');
+    const paid = event(
+      'invoice.paid',
+      invoice({
+        id: invoiceId,
+        customer: customerId,
+        subscription: String(sub.id),
+        periodStart: start,
+        periodEnd: end,
+        payments: [invoicePayment({ invoice: invoiceId, paymentIntent: 'pi_page', paidAt: start })],
+      }),
+    );
+    await failThenSubscribe(t, sub, paid, customerId);
+    const id = String(paid.id);
+    const session = await signIn(adminKey);
+
+    const list = await request(t.app)
+      .get('/admin?view=events&status=failed&lang=en')
+      .set('Cookie', session.cookie);
+    expect(list.text).toContain(`action="/admin/events/${id}/replay"`);
+
+    const res = await post(`/admin/events/${id}/replay`, session, {
+      csrf: session.csrf,
+      lang: 'en',
+      back: 'events',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/admin?lang=en&view=events');
+    const after = await request(t.app)
+      .get(res.headers.location as string)
+      .set('Cookie', session.cookie);
+    expect(after.text).toContain(`${id} replayed: failed → applied.`);
+
+    const again = await post(`/admin/events/${id}/replay`, session, { csrf: session.csrf, lang: 'en' });
+    expect(again.status).toBe(303);
+    const { supporterId } = await entitlementsOf(t, { siteUserId: 'u-page' });
+    const payments = (await loadSupporterLedger(supporterRepository(t.redis, t.prefix), String(supporterId)))
+      .filter((e) => e.kind === 'payment')
+      .map((e) => [e.amount, e.currency, e.stripe.paymentIntentId]);
+    expect(payments).toEqual([[500, 'eur', 'pi_page']]);
+    const history = await stripeEventLog(t.redis, t.prefix).history(id);
+    expect(history.filter((h) => h.outcome === 'applied')).toHaveLength(1);
+
+    const audit = await request(t.app).get('/admin?view=audit').set('Cookie', session.cookie);
+    expect(audit.text).toContain(`${adminKeyName} (admin)`);
+    expect(audit.text.match(/event\.replay/g)).toHaveLength(2);
+  });
+
+  it('the events CSV downloads as text/csv, through the API’s CSV columns', async () => {
+    const session = await signIn(financeKey);
+    const res = await request(t.app).get('/admin/events.csv').set('Cookie', session.cookie);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toBe('attachment; filename="events.csv"');
+    expect(res.text.split('\r\n')[0]).toMatch(/^id,created,type,status,/);
+    const anonymous = await request(t.app).get('/admin/events.csv');
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('signing out ends the session', async () => {
+    const session = await signIn(financeKey);
+    const res = await post('/admin/logout', session, { csrf: session.csrf });
+    expect(res.status).toBe(303);
+    const page = await request(t.app).get('/admin').set('Cookie', session.cookie);
+    expect(page.text).toContain('action="/admin/login"');
+  });
+});
+
+/** The invoice event fails (Stripe unreachable while it is applied); the reader's checkout then lands. */
+async function failThenSubscribe(t: TestApp, sub: StripeObject, paid: StripeObject, customerId: string) {
+  nock('https://api.stripe.com')
+    .get(`/v1/subscriptions/${String(sub.id)}`)
+    .reply(500, { error: { type: 'api_error', message: 'down' } });
+  expect((await deliver(t, paid)).status).toBe(503);
+  stripeHasSubscription(sub);
+  await deliver(t, event('customer.subscription.created', sub));
+  const session = checkoutSession({
+    mode: 'subscription',
+    amount: 500,
+    siteUserId: 'u-page',
+    customer: customerId,
+    subscription: String(sub.id),
+  });
+  expect((await deliver(t, event('checkout.session.completed', session))).status).toBe(200);
+}

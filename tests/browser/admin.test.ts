@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import nock from 'nock';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import {
+  checkoutSession,
+  event,
+  invoice,
+  invoicePayment,
+  stripeId,
+  subscription,
+  unix,
+} from '../fixtures/stripe/builders';
+import { deliver, stripeHasSubscription, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import type { TestApp } from '../helpers/app';
+import { adminKey, createAdminTestApp } from '../repair/adminApp';
+import { chromiumArgs, chromiumPath } from './harness';
+
+const start = unix('2026-11-02T10:00:00Z');
+const end = unix('2026-12-02T10:00:00Z');
+
+async function listen(
+  host = '127.0.0.1',
+): Promise<{ server: Server; url: string; handle: (h: Handler) => void }> {
+  let handler: Handler = (_req, res) => res.end();
+  const server = createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${host}:${port}`,
+    handle: (h) => {
+      handler = h;
+    },
+  };
+}
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+describe('the finance page in a browser', () => {
+  jest.setTimeout(60_000);
+  useFakeStripeApi();
+  let t: TestApp;
+  let service: Awaited<ReturnType<typeof listen>>;
+  let attacker: Awaited<ReturnType<typeof listen>>;
+  let browser: Browser;
+  let page: Page;
+  let eventId: string;
+
+  beforeAll(async () => {
+    service = await listen('localhost');
+    attacker = await listen('127.0.0.1');
+    t = await createAdminTestApp({
+      env: { PUBLIC_URL: service.url, SITE_ORIGINS: 'https://www.example.fr' },
+    });
+    service.handle(t.app);
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    for (const s of [service, attacker]) {
+      s.server.closeAllConnections();
+      await new Promise((resolve) => s.server.close(resolve));
+    }
+    await t.close();
+  });
+
+  beforeEach(async () => {
+    nock('https://api.stripe.com')
+      .persist()
+      .get('/v1/balance_transactions')
+      .query(true)
+      .reply(200, { object: 'list', data: [], has_more: false, url: '/v1/balance_transactions' });
+    eventId = await aFailedEvent(t);
+    const context = await browser.newContext({ acceptDownloads: true });
+    page = await context.newPage();
+  });
+  afterEach(() => page.context().close());
+
+  async function signIn() {
+    await page.goto(`${service.url}/admin?lang=en`);
+    await page.getByLabel('API key').fill(adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).press('Enter');
+    await page.waitForURL(/\/admin\?lang=en$/);
+  }
+
+  it('signs in with a key, shows the reconciliation, replays a failed event and downloads the events CSV', async () => {
+    await signIn();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Reconciliation');
+    await page.locator('#reconciliation-days').waitFor();
+
+    await page.getByRole('link', { name: 'Events', exact: true }).click();
+    await page.getByRole('link', { name: 'Failed events' }).click();
+    const row = page.locator(`tr[data-event="${eventId}"]`);
+    expect(await row.locator('[data-status]').textContent()).toBe('failed');
+    await row.getByRole('button', { name: `Replay ${eventId}` }).click();
+    await page.getByRole('status').waitFor();
+    expect(await page.getByRole('status').textContent()).toBe(`${eventId} replayed: failed → applied.`);
+
+    await page.goto(`${service.url}/admin?view=events&lang=en`);
+    expect(await page.locator(`tr[data-event="${eventId}"] [data-status]`).textContent()).toBe('applied');
+
+    // The payment now in the ledger and not (in this test) in Stripe's balance: a highlighted difference.
+    await page.getByRole('link', { name: 'Reconciliation', exact: true }).click();
+    expect(await page.locator('#reconciliation-days tr.differs th').first().textContent()).toBe('2026-11-02');
+    expect(await page.locator('#reconciliation-differences').textContent()).toContain('missing_in_stripe');
+
+    await page.getByRole('link', { name: 'Events', exact: true }).click();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download as CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('events.csv');
+    const csv = readFileSync(await download.path(), 'utf8');
+    expect(csv.split('\r\n')[0]).toMatch(/^id,created,type,status,/);
+    expect(csv).toContain(`${eventId},`);
+  });
+
+  it('a form another site auto-posts to the page is refused, and nothing is done', async () => {
+    await signIn();
+    const audited = await t.redis.xlen(`${t.prefix}audit`);
+    attacker.handle((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end(`<!doctype html><form id="f" method="post" action="${service.url}/admin/events/${eventId}/replay">
+<input type="hidden" name="csrf" value="guessed"></form><script>document.getElementById('f').submit()</script>`);
+    });
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/replay') && r.request().method() === 'POST'),
+      page.goto(`${attacker.url}/`),
+    ]);
+    expect(answer.status()).toBe(403);
+    expect(await t.redis.xlen(`${t.prefix}audit`)).toBe(audited);
+    expect((await t.deps.redis.hget(`${t.prefix}event:{${eventId}}`, 'status')) ?? '').toBe('failed');
+  });
+});
+
+/** An invoice event that failed (Stripe unreachable while it was applied); the reader's checkout then landed. */
+async function aFailedEvent(t: TestApp): Promise<string> {
+  const customerId = stripeId('cus');
+  const sub = subscription({ customer: customerId, periodStart: start, periodEnd: end });
+  const invoiceId = stripeId('in');
+  const paid = event(
+    'invoice.paid',
+    invoice({
+      id: invoiceId,
+      customer: customerId,
+      subscription: String(sub.id),
+      periodStart: start,
+      periodEnd: end,
+      payments: [invoicePayment({ invoice: invoiceId, paymentIntent: stripeId('pi'), paidAt: start })],
+    }),
+  );
+  nock('https://api.stripe.com')
+    .get(`/v1/subscriptions/${String(sub.id)}`)
+    .reply(500, { error: { type: 'api_error', message: 'down' } });
+  expect((await deliver(t, paid)).status).toBe(503);
+  stripeHasSubscription(sub);
+  await deliver(t, event('customer.subscription.created', sub));
+  const session = checkoutSession({
+    mode: 'subscription',
+    amount: 500,
+    siteUserId: stripeId('u'),
+    customer: customerId,
+    subscription: String(sub.id),
+  });
+  expect((await deliver(t, event('checkout.session.completed', session))).status).toBe(200);
+  return String(paid.id);
+}
