@@ -50,6 +50,7 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
     attempts: 'sign-in codes',
   });
   const publicOrigin = new URL(config.publicUrl).origin;
+  const siteOrigins = config.siteOrigins.join(' ');
 
   const signInSchema = z
     .object({
@@ -124,7 +125,15 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
     const query = parseRequest(pageQuerySchema, req.query, 'query');
     const locale = pickLocale(query.lang, req.headers['accept-language']);
     res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Referrer-Policy', 'no-referrer');
+    // Not helmet's `no-referrer`: under it Chromium posts the form with `Origin: null`, and the origin check below
+    // would refuse the reader. `same-origin` keeps the link's code from ever leaving for another site.
+    res.setHeader('Referrer-Policy', 'same-origin');
+    // CSP's form-action also governs where the form's answer redirects: the reader is sent back to the site.
+    const csp = String(res.getHeader('Content-Security-Policy') ?? '');
+    res.setHeader(
+      'Content-Security-Policy',
+      csp.replace("form-action 'self'", `form-action 'self' ${siteOrigins}`),
+    );
     res.type('html').send(signInPage(locale, query.email ?? '', query.code ?? ''));
   });
 
@@ -153,7 +162,7 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
     '/v1/sign-in/verify',
     express.urlencoded({ extended: false, limit: '4kb' }),
     async (req, res) => {
-      const fromPage = req.is('application/x-www-form-urlencoded') !== false;
+      const fromPage = typeof req.is('application/x-www-form-urlencoded') === 'string';
       if (fromPage && req.headers.origin !== publicOrigin) {
         throw new AppError('forbidden', 'The sign-in form must be posted from the sign-in page.');
       }
