@@ -13,6 +13,8 @@ import type { SupporterCustomers } from './contributions/supporterCustomers';
 import { demoRoutes } from './demo/routes';
 import { personalDataStore } from './erasure/personalData';
 import { erasureRoutes } from './erasure/routes';
+import { registerLedgerTotals } from './finance/ledgerMetrics';
+import { ledgerReader } from './finance/ledgerReader';
 import { financeRoutes } from './finance/routes';
 import { createMailer, type Mailer } from './mail/mailer';
 import { operatorRoutes } from './ops/routes';
@@ -106,6 +108,11 @@ export function buildApp(deps: AppDeps): Express {
   app.use(adminPageRoutes({ ...deps, webhook, audit }, openapi));
 
   const repository = supporterRepository(deps.redis, config.redis.keyPrefix);
+  registerLedgerTotals(
+    metrics.registry,
+    () => ledgerReader(deps.redis, config.redis.keyPrefix, repository),
+    deps.clock,
+  );
   const accessTokens = createAccessTokens({
     keyRing: deps.keyRing ?? loadKeyRing(config),
     clock: deps.clock,

@@ -39,6 +39,22 @@ describe('webhook metrics on /metrics', () => {
     expect(metrics).toContain(`stripe_event_last_received_timestamp_seconds ${t.clock.now() / 1000}`);
   });
 
+  it('ledger totals by kind and currency, in minor units', async () => {
+    await deliver(t, event('checkout.session.completed', checkoutSession({ id: 'cs_test_a', amount: 1500 })));
+    await deliver(t, event('checkout.session.completed', checkoutSession({ id: 'cs_test_b', amount: 2500 })));
+    await deliver(
+      t,
+      event(
+        'checkout.session.completed',
+        checkoutSession({ id: 'cs_test_c', amount: 1000, currency: 'usd', email: 'x@example.com' }),
+      ),
+    );
+    const metrics = (await request(t.app).get('/metrics')).text;
+    expect(metrics).toContain('ledger_amount_minor_units{kind="payment",currency="eur"} 4000');
+    expect(metrics).toContain('ledger_amount_minor_units{kind="payment",currency="usd"} 1000');
+    expect(metrics).toContain('ledger_entries{kind="payment",currency="eur"} 2');
+  });
+
   it('a delivery that cannot be applied counts as failed', async () => {
     const subscriptionEvent = event('customer.subscription.created', {
       id: 'sub_down',
