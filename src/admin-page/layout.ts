@@ -1,4 +1,5 @@
-import { escapeHtml as h, type SignInLocale } from '../signin/messages';
+import { escapeHtml as h, htmlDocument } from '../platform/html';
+import type { SignInLocale } from '../signin/messages';
 import type { AdminSession } from './session';
 import { type AdminWords, adminWords } from './words';
 
@@ -56,19 +57,7 @@ const styles = `
 
 /** A whole HTML document. */
 export function document(locale: SignInLocale, title: string, body: string): string {
-  return `<!doctype html>
-<html lang="${locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${h(title)}</title>
-<style>${styles}</style>
-</head>
-<body>
-${body}
-</body>
-</html>`;
+  return htmlDocument({ lang: locale, title, styles, body });
 }
 
 /** The signed-in page around one view. */

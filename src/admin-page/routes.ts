@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit/auditLog';
 import { startCsv, writeChunk } from '../finance/csv';
 import { isCalendarDate, localDate, nextDate, startOfDay } from '../finance/days';
 import { decodeCursor, type EventFilter, encodeCursor, eventLogReader } from '../finance/eventLogReader';
-import { eventCsvHeader, eventCsvLine } from '../finance/eventViews';
+import { streamEventsCsv } from '../finance/eventViews';
 import { ledgerReader } from '../finance/ledgerReader';
 import { type Reconciliation, reconcile } from '../finance/reconciliation';
 import { reconciliationCsvLines } from '../finance/reconciliationReport';
@@ -206,13 +206,7 @@ export function adminPageRoutes(deps: AdminPageDeps, openapi: OpenAPIRegistry): 
   router.get('/admin/events.csv', async (req, res) => {
     if (!(await needSession(req, res))) return;
     const { filter } = eventFilter(req);
-    startCsv(res, 'events.csv');
-    res.write(eventCsvHeader);
-    for await (const rows of events.batches(filter)) {
-      if (res.destroyed) return;
-      await writeChunk(res, rows.map(eventCsvLine).join(''));
-    }
-    res.end();
+    await streamEventsCsv(res, events, filter);
   });
 
   router.get('/admin/reconciliation.csv', async (req, res) => {

@@ -2,7 +2,7 @@ import type { AuditEntry } from '../audit/auditLog';
 import type { EventRow } from '../finance/eventLogReader';
 import type { Reconciliation } from '../finance/reconciliation';
 import { formatMinor } from '../finance/reconciliationReport';
-import { escapeHtml as h } from '../signin/messages';
+import { escapeHtml as h } from '../platform/html';
 import { eventStatuses } from '../webhooks/eventLog';
 import { actionFields, type PageContext, pageHref } from './layout';
 

@@ -1,13 +1,5 @@
+import { escapeHtml } from '../platform/html';
 import { type DemoArticle, type DemoLang, demoArticles } from './article';
-
-const entities: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => entities[c] ?? c);
 
 export interface DemoPageOptions {
   lang: DemoLang;

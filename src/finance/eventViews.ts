@@ -1,5 +1,6 @@
-import { csvLine } from './csv';
-import type { EventDetail, EventRow } from './eventLogReader';
+import type { Response } from 'express';
+import { csvLine, startCsv, writeChunk } from './csv';
+import type { EventDetail, EventFilter, EventLogReader, EventRow } from './eventLogReader';
 
 /** How logged events are shown: JSON with ISO 8601 UTC times, and CSV lines. */
 
@@ -63,4 +64,19 @@ export function eventCsvLine(row: EventRow): string {
     row.supporterId,
     row.error,
   ]);
+}
+
+/** Streams the matching events as CSV, a batch at a time (memory does not grow with the range). */
+export async function streamEventsCsv(
+  res: Response,
+  events: EventLogReader,
+  filter: EventFilter,
+): Promise<void> {
+  startCsv(res, 'events.csv');
+  res.write(eventCsvHeader);
+  for await (const rows of events.batches(filter)) {
+    if (res.destroyed) return;
+    await writeChunk(res, rows.map(eventCsvLine).join(''));
+  }
+  res.end();
 }

@@ -9,7 +9,7 @@ import { z } from '../platform/zod';
 import { supporterRepository } from '../supporters/repository';
 import { startCsv, writeChunk } from './csv';
 import { decodeCursor, type EventFilter, encodeCursor, eventLogReader } from './eventLogReader';
-import { eventCsvHeader, eventCsvLine, eventDetailJson, eventRowJson } from './eventViews';
+import { eventDetailJson, eventRowJson, streamEventsCsv } from './eventViews';
 import { ledgerReader } from './ledgerReader';
 import { reconcile } from './reconciliation';
 import { reconciliationCsvLines } from './reconciliationReport';
@@ -63,13 +63,7 @@ export function financeRoutes(deps: AppDeps, openapi: OpenAPIRegistry): Router {
       status: query.status ?? null,
     };
     if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
-      startCsv(res, 'events.csv');
-      res.write(eventCsvHeader);
-      for await (const rows of events.batches(filter)) {
-        if (res.destroyed) return;
-        await writeChunk(res, rows.map(eventCsvLine).join(''));
-      }
-      res.end();
+      await streamEventsCsv(res, events, filter);
       return;
     }
     const after = query.cursor ? decodeCursor(query.cursor) : null;

@@ -1,3 +1,5 @@
+import { escapeHtml, htmlDocument } from '../platform/html';
+
 /** The words of the sign-in e-mail and page, in the languages the service speaks. */
 export const signInLocales = ['fr', 'en'] as const;
 export type SignInLocale = (typeof signInLocales)[number];
@@ -62,10 +64,6 @@ export const signInWords: Record<SignInLocale, SignInWords> = {
   },
 };
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** The sign-in e-mail: the code, and a link to the confirm page. No images, no tracking. */
 export function signInMail(locale: SignInLocale, code: string, link: string) {
   const w = signInWords[locale];
@@ -112,28 +110,23 @@ export function signInFailedPage(locale: SignInLocale, reason: 'wrong_or_expired
   return page(locale, w.pageTitle, `<p role="alert">${escapeHtml(w.failed[reason])}</p>`);
 }
 
-function page(locale: SignInLocale, title: string, content: string): string {
-  return `<!doctype html>
-<html lang="${locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>
+const pageStyles = `
   body { font-family: Georgia, 'Times New Roman', serif; color: #1a1a1a; background: #f6f4ef; margin: 0; }
   main { max-width: 32rem; margin: 12vh auto; background: #fff; padding: 2rem; border-top: 4px solid #c70000; }
   h1 { font-size: 1.6rem; margin-top: 0; }
   button { font: inherit; font-weight: bold; background: #c70000; color: #fff; border: 0; padding: .75rem 1.5rem; cursor: pointer; }
   button:focus-visible { outline: 3px solid #1a1a1a; outline-offset: 3px; }
   .note { color: #555; font-size: .9rem; }
-</style>
-</head>
-<body>
-<main>
+`;
+
+function page(locale: SignInLocale, title: string, content: string): string {
+  return htmlDocument({
+    lang: locale,
+    title,
+    styles: pageStyles,
+    body: `<main>
   <h1>${escapeHtml(title)}</h1>
   ${content}
-</main>
-</body>
-</html>`;
+</main>`,
+  });
 }
