@@ -248,11 +248,17 @@ function joinPayment(a: PaymentFact, b: PaymentFact): PaymentFact {
   };
 }
 
-const refundSettled = new Set<RefundStatus>(['succeeded', 'failed', 'canceled']);
+const refundSettled = new Set<string>(['succeeded', 'failed', 'canceled'] satisfies RefundStatus[]);
+
+/** Of two observations of one object, the one in a final status wins; between equals, the smaller status (stable). */
+function finalFirst<T extends { status: string }>(a: T, b: T, isFinal: (status: string) => boolean): T {
+  const finalA = isFinal(a.status);
+  if (finalA !== isFinal(b.status)) return finalA ? a : b;
+  return a.status <= b.status ? a : b;
+}
 
 function joinRefund(a: RefundFact, b: RefundFact): RefundFact {
-  const rank = (r: RefundFact) => (refundSettled.has(r.status) ? 1 : 0);
-  const winner = rank(a) !== rank(b) ? (rank(a) > rank(b) ? a : b) : a.status <= b.status ? a : b;
+  const winner = finalFirst(a, b, (status) => refundSettled.has(status));
   return {
     ...winner,
     chargeId: pick(a.chargeId, b.chargeId),
@@ -266,8 +272,7 @@ export const closedDisputeStatuses = new Set(['won', 'lost', 'warning_closed', '
 
 function joinDispute(a: DisputeFact, b: DisputeFact): DisputeFact {
   // A closed dispute never reopens, so a closing status wins over any earlier one whatever order they arrive in.
-  const rank = (d: DisputeFact) => (closedDisputeStatuses.has(d.status) ? 1 : 0);
-  const winner = rank(a) !== rank(b) ? (rank(a) > rank(b) ? a : b) : a.status <= b.status ? a : b;
+  const winner = finalFirst(a, b, (status) => closedDisputeStatuses.has(status));
   return {
     ...winner,
     chargeId: pick(a.chargeId, b.chargeId),
