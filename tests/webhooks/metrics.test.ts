@@ -1,3 +1,4 @@
+import nock from 'nock';
 import request from 'supertest';
 import { createSiteTestApp } from '../fixtures/site';
 import { checkoutSession, event, unix } from '../fixtures/stripe/builders';
@@ -56,6 +57,10 @@ describe('webhook metrics on /metrics', () => {
   });
 
   it('a delivery that cannot be applied counts as failed', async () => {
+    // Stripe answers the subscription read with an outage: the event cannot be applied.
+    nock('https://api.stripe.com')
+      .get('/v1/subscriptions/sub_down')
+      .reply(500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
     const subscriptionEvent = event('customer.subscription.created', {
       id: 'sub_down',
       object: 'subscription',
