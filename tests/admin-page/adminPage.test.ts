@@ -4,23 +4,15 @@ import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
 import { stripeEventLog } from '../../src/webhooks/eventLog';
 import { entitlementsOf, siteKey } from '../fixtures/site';
-import {
-  checkoutSession,
-  event,
-  invoice,
-  invoicePayment,
-  type StripeObject,
-  stripeId,
-  subscription,
-  unix,
-} from '../fixtures/stripe/builders';
-import { deliver, stripeHasSubscription, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { unix } from '../fixtures/stripe/builders';
+import { useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { failThenSubscribe, monthlyInvoice } from '../fixtures/stripe/failedRenewal';
 import type { TestApp } from '../helpers/app';
 import { adminKey, adminKeyName, createAdminTestApp, financeKey } from '../repair/adminApp';
 
 const origin = 'https://support.example.fr';
-const start = unix('2026-11-02T10:00:00Z');
-const end = unix('2026-12-02T10:00:00Z');
+const _start = unix('2026-11-02T10:00:00Z');
+const _end = unix('2026-12-02T10:00:00Z');
 
 describe('the finance page /admin', () => {
   let t: TestApp;
@@ -145,22 +137,9 @@ describe('the finance page /admin', () => {
   });
 
   it('an admin session replays a failed event from its button: applied once, audited with the key name', async () => {
-    const customerId = stripeId('cus');
-    const sub = subscription({ customer: customerId, periodStart: start, periodEnd: end });
-    const invoiceId = stripeId('in');
-    const paid = event(
-      'invoice.paid',
-      invoice({
-        id: invoiceId,
-        customer: customerId,
-        subscription: String(sub.id),
-        periodStart: start,
-        periodEnd: end,
-        payments: [invoicePayment({ invoice: invoiceId, paymentIntent: 'pi_page', paidAt: start })],
-      }),
-    );
-    await failThenSubscribe(t, sub, paid, customerId);
-    const id = String(paid.id);
+    const scenario = monthlyInvoice('pi_page');
+    await failThenSubscribe(t, scenario, 'u-page');
+    const id = String(scenario.paid.id);
     const session = await signIn(adminKey);
 
     const list = await request(t.app)
@@ -214,21 +193,3 @@ describe('the finance page /admin', () => {
     expect(page.text).toContain('action="/admin/login"');
   });
 });
-
-/** The invoice event fails (Stripe unreachable while it is applied); the reader's checkout then lands. */
-async function failThenSubscribe(t: TestApp, sub: StripeObject, paid: StripeObject, customerId: string) {
-  nock('https://api.stripe.com')
-    .get(`/v1/subscriptions/${String(sub.id)}`)
-    .reply(500, { error: { type: 'api_error', message: 'down' } });
-  expect((await deliver(t, paid)).status).toBe(503);
-  stripeHasSubscription(sub);
-  await deliver(t, event('customer.subscription.created', sub));
-  const session = checkoutSession({
-    mode: 'subscription',
-    amount: 500,
-    siteUserId: 'u-page',
-    customer: customerId,
-    subscription: String(sub.id),
-  });
-  expect((await deliver(t, event('checkout.session.completed', session))).status).toBe(200);
-}

@@ -3,22 +3,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import {
-  checkoutSession,
-  event,
-  invoice,
-  invoicePayment,
-  stripeId,
-  subscription,
-  unix,
-} from '../fixtures/stripe/builders';
-import { deliver, stripeHasSubscription, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { stripeId, unix } from '../fixtures/stripe/builders';
+import { useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { failThenSubscribe, monthlyInvoice } from '../fixtures/stripe/failedRenewal';
 import type { TestApp } from '../helpers/app';
 import { adminKey, createAdminTestApp } from '../repair/adminApp';
 import { chromiumArgs, chromiumPath } from './harness';
 
-const start = unix('2026-11-02T10:00:00Z');
-const end = unix('2026-12-02T10:00:00Z');
+const _start = unix('2026-11-02T10:00:00Z');
+const _end = unix('2026-12-02T10:00:00Z');
 
 async function listen(
   host = '127.0.0.1',
@@ -136,33 +129,7 @@ describe('the finance page in a browser', () => {
 
 /** An invoice event that failed (Stripe unreachable while it was applied); the reader's checkout then landed. */
 async function aFailedEvent(t: TestApp): Promise<string> {
-  const customerId = stripeId('cus');
-  const sub = subscription({ customer: customerId, periodStart: start, periodEnd: end });
-  const invoiceId = stripeId('in');
-  const paid = event(
-    'invoice.paid',
-    invoice({
-      id: invoiceId,
-      customer: customerId,
-      subscription: String(sub.id),
-      periodStart: start,
-      periodEnd: end,
-      payments: [invoicePayment({ invoice: invoiceId, paymentIntent: stripeId('pi'), paidAt: start })],
-    }),
-  );
-  nock('https://api.stripe.com')
-    .get(`/v1/subscriptions/${String(sub.id)}`)
-    .reply(500, { error: { type: 'api_error', message: 'down' } });
-  expect((await deliver(t, paid)).status).toBe(503);
-  stripeHasSubscription(sub);
-  await deliver(t, event('customer.subscription.created', sub));
-  const session = checkoutSession({
-    mode: 'subscription',
-    amount: 500,
-    siteUserId: stripeId('u'),
-    customer: customerId,
-    subscription: String(sub.id),
-  });
-  expect((await deliver(t, event('checkout.session.completed', session))).status).toBe(200);
-  return String(paid.id);
+  const scenario = monthlyInvoice();
+  await failThenSubscribe(t, scenario, stripeId('u'));
+  return String(scenario.paid.id);
 }
