@@ -1,11 +1,11 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
 import type { ApiKeyRole } from '../config';
-import { eraseSupporter } from '../erasure/eraseSupporter';
+import { eraseSupporter, erasureSummary } from '../erasure/eraseSupporter';
 import { personalDataStore } from '../erasure/personalData';
 import { AppError, toAppError } from '../platform/errors';
-import { backfillEvents } from '../repair/backfill';
-import { replayEvent } from '../repair/replay';
+import { backfillEvents, backfillSummary } from '../repair/backfill';
+import { replayEvent, replaySummary } from '../repair/replay';
 import { pickLocale } from '../signin/messages';
 import { supporterRepository } from '../supporters/repository';
 import { type AdminView, adminViews, pageHref, refusedPage } from './layout';
@@ -90,7 +90,7 @@ export function adminActionRoutes(deps: ActionDeps): Router {
         'event.replay',
         id,
         () => replayEvent(deps.webhook, id),
-        (r) => ({ before: r.before, after: r.after, changed: r.changed, error: r.error }),
+        replaySummary,
       );
       const message = wordsOf(body).replayed(id, o.before, o.after, o.changed);
       return o.error ? `${message} ${o.error}` : message;
@@ -111,7 +111,7 @@ export function adminActionRoutes(deps: ActionDeps): Router {
           if (Number.isNaN(ms)) throw new AppError('validation_failed', '`since` is not a date and time.');
           return backfillEvents(deps.webhook, ms);
         },
-        ({ failures: _failures, ...counts }) => counts,
+        backfillSummary,
       );
       return wordsOf(body).backfilled(report.applied, report.alreadyApplied, report.ignored, report.failed);
     }),
@@ -129,12 +129,7 @@ export function adminActionRoutes(deps: ActionDeps): Router {
         'supporter.erase',
         id,
         () => eraseSupporter(erasureDeps, id),
-        (report) => ({
-          alreadyErased: report.alreadyErased,
-          ...report.erased,
-          stripeCustomersDeleted:
-            report.stripeCustomersDeleted.length + report.stripeCustomersAlreadyGone.length,
-        }),
+        erasureSummary,
       );
       return wordsOf(body).erased(id, r.erased.events);
     }),

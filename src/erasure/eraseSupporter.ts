@@ -156,3 +156,12 @@ async function deleteStripeCustomers(deps: ErasureDeps, record: SupporterRecord)
   }
   return { deleted, alreadyGone };
 }
+
+/** What the audit log keeps of an erasure: counts only, nothing of the person. */
+export function erasureSummary(r: ErasureReport) {
+  return {
+    alreadyErased: r.alreadyErased,
+    ...r.erased,
+    stripeCustomersDeleted: r.stripeCustomersDeleted.length + r.stripeCustomersAlreadyGone.length,
+  };
+}

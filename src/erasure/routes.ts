@@ -4,7 +4,7 @@ import { requireApiKey } from '../platform/apiKeys';
 import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { z } from '../platform/zod';
-import { type ErasureDeps, eraseSupporter } from './eraseSupporter';
+import { type ErasureDeps, eraseSupporter, erasureSummary } from './eraseSupporter';
 
 const paramsSchema = z.object({ id: z.string().regex(/^sup_[A-Za-z0-9_-]{1,64}$/, 'a supporter id') });
 const reportSchema = z
@@ -57,11 +57,7 @@ export function erasureRoutes(
       'supporter.erase',
       id,
       () => eraseSupporter(deps, id),
-      (r) => ({
-        alreadyErased: r.alreadyErased,
-        ...r.erased,
-        stripeCustomersDeleted: r.stripeCustomersDeleted.length + r.stripeCustomersAlreadyGone.length,
-      }),
+      erasureSummary,
     );
     res.json(report);
   });

@@ -116,3 +116,8 @@ function stripeListingError(error: unknown): AppError {
     { cause: error, ...(transient ? { retryAfterS: 30 } : {}) },
   );
 }
+
+/** What the audit log keeps of a backfill: the counts (the failures' details stay in the event log). */
+export function backfillSummary({ failures: _failures, ...counts }: BackfillReport) {
+  return counts;
+}

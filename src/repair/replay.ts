@@ -34,3 +34,8 @@ export async function replayEvent(deps: WebhookDeps, eventId: string): Promise<R
     error: outcome.error,
   };
 }
+
+/** What the audit log keeps of a replay: the statuses and the error, nothing personal. */
+export function replaySummary(o: ReplayOutcome) {
+  return { before: o.before, after: o.after, changed: o.changed, error: o.error };
+}

@@ -5,8 +5,8 @@ import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { z } from '../platform/zod';
 import type { WebhookDeps } from '../webhooks/receiveEvent';
-import { backfillEvents } from './backfill';
-import { replayEvent } from './replay';
+import { backfillEvents, backfillSummary } from './backfill';
+import { replayEvent, replaySummary } from './replay';
 
 const eventStatus = z.enum(['received', 'processing', 'applied', 'duplicate', 'ignored', 'failed']);
 const replayParamsSchema = z.object({ id: z.string().regex(/^evt_[A-Za-z0-9_]{1,255}$/, 'an event id') });
@@ -76,7 +76,7 @@ export function repairRoutes(deps: RepairRouteDeps, openapi: OpenAPIRegistry): R
       'event.replay',
       id,
       () => replayEvent(deps.webhook, id),
-      (o) => ({ before: o.before, after: o.after, changed: o.changed, error: o.error }),
+      replaySummary,
     );
     res.json(outcome);
   });
@@ -108,7 +108,7 @@ export function repairRoutes(deps: RepairRouteDeps, openapi: OpenAPIRegistry): R
         const body = parseRequest(backfillBodySchema, req.body, 'body');
         return backfillEvents(deps.webhook, Date.parse(body.since));
       },
-      ({ failures: _failures, ...counts }) => counts,
+      backfillSummary,
     );
     res.json(report);
   });
