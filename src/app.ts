@@ -1,4 +1,3 @@
-import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type Stripe from 'stripe';
@@ -19,6 +18,7 @@ import { financeRoutes } from './finance/routes';
 import { createMailer, type Mailer } from './mail/mailer';
 import { operatorRoutes } from './ops/routes';
 import type { Clock } from './platform/clock';
+import { financePageIsolation, limitWrongApiKeys, siteCors } from './platform/crossOrigin';
 import { notFoundMiddleware, problemMiddleware } from './platform/errors';
 import { requestLogging } from './platform/http';
 import type { Logger } from './platform/logger';
@@ -36,6 +36,7 @@ import { type KeyRing, loadKeyRing } from './tokens/keyRing';
 import { RefreshTokens } from './tokens/refreshTokens';
 import { tokenRoutes } from './tokens/routes';
 import { sessionRoutes } from './tokens/sessionRoutes';
+import { siteUserTokens } from './tokens/siteUserToken';
 import { supporterSessions } from './tokens/supporterSession';
 import { webhookDeps, webhookRoutes } from './webhooks/routes';
 
@@ -71,14 +72,9 @@ export function buildApp(deps: AppDeps): Express {
   app.use(requestLogging(logger));
   app.use(metrics.httpTiming);
   app.use(helmet());
-  app.use(
-    cors({
-      origin: (origin, allow) => allow(null, origin !== undefined && config.siteOrigins.includes(origin)),
-      credentials: true,
-      exposedHeaders: ['X-Request-Id', 'Retry-After'],
-      maxAge: 600,
-    }),
-  );
+  app.use(siteCors(config));
+  app.use('/admin', financePageIsolation);
+  app.use(limitWrongApiKeys(deps.redis, config.redis.keyPrefix, () => metrics.refused('api-key', 'address')));
 
   // Routes that must see the raw body (webhook signatures) are mounted here, before the JSON parser.
   const webhook = webhookDeps(deps, metrics.webhooks);
@@ -124,13 +120,27 @@ export function buildApp(deps: AppDeps): Express {
     config.jwt.refreshTokenTtlS * 1000,
   );
   const sessions = supporterSessions({ config, clock: deps.clock, repository, accessTokens, refreshTokens });
+  const onRefused = metrics.refused;
   app.use(tokenRoutes({ config, accessTokens }, openapi));
   app.use(sessionRoutes({ ...deps, repository, refreshTokens, sessions }, openapi));
   const mailer = deps.mailer ?? createMailer(config, logger);
-  app.use(signInRoutes({ ...deps, repository, sessions, mailer }, openapi));
+  app.use(signInRoutes({ ...deps, repository, sessions, refreshTokens, mailer, onRefused }, openapi));
   app.use(portalRoutes({ ...deps, repository, accessTokens }, openapi));
   const customers = deps.supporterCustomers ?? supporterCustomers(repository);
-  app.use(contributionRoutes({ ...deps, accessTokens, supporterCustomers: customers }, openapi));
+  const siteUsers = siteUserTokens(deps);
+  app.use(
+    contributionRoutes(
+      {
+        ...deps,
+        accessTokens,
+        refreshTokens,
+        siteUserTokens: siteUsers,
+        supporterCustomers: customers,
+        onRefused,
+      },
+      openapi,
+    ),
+  );
 
   app.use(bannerRoutes(openapi));
   app.use(demoRoutes(config));

@@ -71,6 +71,9 @@ const envSchema = z.object({
   ACCESS_TOKEN_TTL_S: positiveInt.max(86_400).default(3600),
   REFRESH_TOKEN_TTL_S: positiveInt.default(15_552_000),
   API_KEYS: commaList.pipe(z.array(apiKeyEntry)).default([]),
+  SITE_USER_TOKEN_SECRETS: commaList
+    .pipe(z.array(z.string().min(32, 'each secret needs at least 32 characters')).max(4))
+    .default([]),
   SUPPORT_POLICY_FILE: z.string().min(1).optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   WEB_CONCURRENCY: positiveInt.max(64).default(1),
@@ -80,6 +83,7 @@ const envSchema = z.object({
     .default('UTC'),
   CHECKOUT_RATE_LIMIT_PER_IP: positiveInt.default(10),
   CHECKOUT_RATE_LIMIT_PER_EMAIL: positiveInt.default(5),
+  CHECKOUT_RATE_LIMIT_GLOBAL: positiveInt.default(600),
   SIGN_IN_RATE_LIMIT_PER_IP: positiveInt.default(10),
   SIGN_IN_RATE_LIMIT_PER_EMAIL: positiveInt.default(5),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
@@ -130,11 +134,14 @@ export interface Config {
     refreshTokenTtlS: number;
   };
   apiKeys: { name: string; role: ApiKeyRole; sha256: string }[];
+  /** HS256 secrets the site's backend signs site user tokens with (two while rotating); none: nothing vouched. */
+  siteUserTokenSecrets: string[];
   policy: SupportPolicy;
   smtpUrl: string | null;
   webConcurrency: number;
   reconciliationTz: string;
-  checkoutRateLimit: { perIpPerMinute: number; perEmailPerHour: number };
+  /** Per IP (IPv6 /64; 4× per /48) per minute, per e-mail per address per hour (4× for all addresses), and all together. */
+  checkoutRateLimit: { perIpPerMinute: number; perEmailPerHour: number; globalPerMinute: number };
   /** Sign-in code requests (mail bombing) and code guesses, per IP per minute and per e-mail per hour. */
   signInRateLimit: { perIpPerMinute: number; perEmailPerHour: number };
   /** How many reverse proxies stand in front (Express `trust proxy`), so rate limits see the reader's IP. */
@@ -209,6 +216,7 @@ export function loadConfig(env: Env): Config {
       refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,
     },
     apiKeys: e.API_KEYS,
+    siteUserTokenSecrets: e.SITE_USER_TOKEN_SECRETS,
     policy: e.SUPPORT_POLICY_FILE ? loadPolicy(e.SUPPORT_POLICY_FILE) : defaultPolicy,
     smtpUrl: e.SMTP_URL ?? null,
     webConcurrency: e.WEB_CONCURRENCY,
@@ -216,6 +224,7 @@ export function loadConfig(env: Env): Config {
     checkoutRateLimit: {
       perIpPerMinute: e.CHECKOUT_RATE_LIMIT_PER_IP,
       perEmailPerHour: e.CHECKOUT_RATE_LIMIT_PER_EMAIL,
+      globalPerMinute: e.CHECKOUT_RATE_LIMIT_GLOBAL,
     },
     signInRateLimit: {
       perIpPerMinute: e.SIGN_IN_RATE_LIMIT_PER_IP,

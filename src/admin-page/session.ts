@@ -5,12 +5,13 @@ import type { ApiCaller } from '../platform/apiKeys';
 import type { RedisClient } from '../platform/redis';
 
 /**
- * The finance page's sessions: a random id in an HttpOnly, Secure, SameSite=Strict cookie scoped to `/admin`;
+ * The finance page's sessions: a random id in an HttpOnly, Secure, SameSite=Strict `__Host-` cookie;
  * Redis keeps, under the id's hash (a dump of Redis gives no usable cookie), the key's name and role and the
  * session's CSRF token. The key itself is never stored.
  */
 
-export const adminCookieName = 'rs_admin';
+/** `__Host-`: Secure, Path=/, no Domain, so no sibling subdomain of the site can plant or shadow it. */
+export const adminCookieName = '__Host-rs_admin';
 export const adminSessionTtlS = 8 * 3600;
 
 export interface AdminSession {
@@ -44,7 +45,7 @@ export function adminSessions(redis: RedisClient, prefix: string) {
         httpOnly: true,
         secure: true,
         sameSite: 'strict',
-        path: '/admin',
+        path: '/',
         maxAge: adminSessionTtlS * 1000,
       });
     },
@@ -60,7 +61,7 @@ export function adminSessions(redis: RedisClient, prefix: string) {
 
     async end(res: Response, session: AdminSession | null): Promise<void> {
       if (session) await redis.del(keyOf(session.id), `${keyOf(session.id)}:flash`);
-      res.clearCookie(adminCookieName, { httpOnly: true, secure: true, sameSite: 'strict', path: '/admin' });
+      res.clearCookie(adminCookieName, { httpOnly: true, secure: true, sameSite: 'strict', path: '/' });
     },
 
     /** A message shown once, on the next page. */

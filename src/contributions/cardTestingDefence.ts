@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { AppError } from '../platform/errors';
-import { type AttemptLimiter, createAttemptLimiter } from '../platform/rateLimits';
+import { type AttemptLimiter, createAttemptLimiter, createCeiling } from '../platform/rateLimits';
 import type { RedisClient } from '../platform/redis';
 
 /**
@@ -20,17 +20,36 @@ export interface CaptchaVerifier {
   verify(input: { token: string | undefined; ip: string | undefined }): Promise<boolean>;
 }
 
-/** Per-IP limits per minute and per-email limits per hour, counted in Redis so every instance shares them. */
+/**
+ * Per address (and IPv6 /48) per minute, per e-mail per hour, counted in Redis so every instance shares them; then
+ * a ceiling on all checkouts a minute, which a spread-out attack reaches first (`rate_limit_refusals_total
+ * {what="checkout",limit="global"}` is the alert).
+ */
 export function createCheckoutLimiter(
   redis: RedisClient,
   config: Pick<Config, 'redis' | 'checkoutRateLimit'>,
+  onRefused: (limit: string) => void = () => {},
 ): CheckoutLimiter {
-  return createAttemptLimiter(redis, {
-    keyPrefix: `${config.redis.keyPrefix}rl:checkout`,
+  const keyPrefix = `${config.redis.keyPrefix}rl:checkout`;
+  const perReader = createAttemptLimiter(redis, {
+    keyPrefix,
     perIpPerMinute: config.checkoutRateLimit.perIpPerMinute,
     perEmailPerHour: config.checkoutRateLimit.perEmailPerHour,
     attempts: 'checkout attempts',
+    onRefused,
   });
+  const ceiling = createCeiling(redis, {
+    keyPrefix: `${keyPrefix}:global`,
+    perMinute: config.checkoutRateLimit.globalPerMinute,
+    refusal: 'Too many checkouts are being started right now',
+    onRefused: () => onRefused('global'),
+  });
+  return {
+    async admit(attempt) {
+      await perReader.admit(attempt);
+      await ceiling.spend();
+    },
+  };
 }
 
 /** Asks the captcha verifier, when one is plugged in; a refusal is a 400 that never reaches Stripe. */

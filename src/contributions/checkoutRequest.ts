@@ -25,14 +25,30 @@ export function checkoutRequestSchema(policy: SupportPolicy, siteOrigins: readon
         .enum(locales)
         .optional()
         .openapi({ description: "Checkout's language; omitted, Stripe follows the browser" }),
-      email: z.email().max(254).optional().openapi({ description: "Prefills Checkout's email field" }),
+      email: z.email().max(254).optional().openapi({
+        description: "Prefills Checkout's email field; proves nothing, so it joins the payment to nobody",
+      }),
+      siteUserToken: z
+        .string()
+        .min(1)
+        .max(4096)
+        .optional()
+        .openapi({
+          description:
+            "A short-lived HS256 token from the site's backend vouching for the signed-in reader (see the README): " +
+            'the payment joins that site user’s supporter',
+        }),
       siteUserId: z
         .string()
         .min(1)
         .max(200)
         .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
         .optional()
-        .openapi({ description: "The reader's id on the news site, when signed in there" }),
+        .openapi({
+          description:
+            "The reader's id on the site as the browser says it: unverified, kept in the payment's metadata for " +
+            'finance only (send `siteUserToken` to join the site user)',
+        }),
       returnUrl: siteUrlSchema(siteOrigins)
         .optional()
         .openapi({ description: 'Where Stripe sends the reader back; defaults to the first site origin' }),

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import { AppError } from '../platform/errors';
 import type { Frequency } from '../policy/policy';
 import { type CheckoutRequest, returnUrlOf, successUrlOf } from './checkoutRequest';
+import type { CheckoutSupporter } from './checkoutSupporter';
 
 type SessionCreateParams = Stripe.Checkout.SessionCreateParams;
 
@@ -20,8 +21,8 @@ const productNames: Record<'fr' | 'en', Record<Frequency, string>> = {
 
 export interface NewCheckoutSession {
   request: CheckoutRequest;
-  /** The supporter's existing Stripe customer, when checkout could tell who the reader is. */
-  customer: string | null;
+  /** Who the payment is for (its existing Stripe customer, when a proof named one). */
+  supporter: Pick<CheckoutSupporter, 'supporterId' | 'siteUserId' | 'customer'>;
   /** The caller's `Idempotency-Key`, when it sent one. */
   idempotencyKey: string | null;
 }
@@ -29,17 +30,23 @@ export interface NewCheckoutSession {
 /**
  * The Stripe parameters of a contribution's Checkout Session. `submit_type: donate` is allowed in subscription
  * mode too by this API version (SessionCreateParams docs: "payment or subscription mode"); `customer_creation`
- * only exists in payment mode (subscriptions always make a customer) and never goes with `customer`.
+ * only exists in payment mode (subscriptions always make a customer) and never goes with `customer`. The chosen
+ * supporter goes into the session's, the payment's and the subscription's metadata (Stripe copies the latter onto
+ * every invoice), which only this service can write: each webhook lands on that supporter, in any order.
  */
 export function checkoutSessionParams(
-  { request, customer }: Pick<NewCheckoutSession, 'request' | 'customer'>,
+  { request, supporter }: Pick<NewCheckoutSession, 'request' | 'supporter'>,
   config: Pick<Config, 'siteOrigins' | 'policy'>,
 ): SessionCreateParams {
-  const { amount, currency, frequency, locale, email, siteUserId, campaign } = request;
+  const { amount, currency, frequency, locale, email, campaign } = request;
+  const { customer, siteUserId } = supporter;
   const metadata: Record<string, string> = {
+    supporterId: supporter.supporterId,
     frequency,
     ...(campaign !== undefined ? { campaign } : {}),
-    ...(siteUserId !== undefined ? { siteUserId } : {}),
+    ...(siteUserId !== null ? { siteUserId } : {}),
+    // What the browser said, for finance to read; nothing joins on it.
+    ...(request.siteUserId !== undefined ? { unverifiedSiteUserId: request.siteUserId } : {}),
   };
   const returnUrl = returnUrlOf(request, config);
   const nameLocale = (locale ?? config.policy.locales[0] ?? 'en').startsWith('fr') ? 'fr' : 'en';
@@ -66,7 +73,7 @@ export function checkoutSessionParams(
           ...(email !== undefined ? { customer_email: email } : {}),
         }),
     locale: locale ?? 'auto',
-    ...(siteUserId !== undefined ? { client_reference_id: siteUserId } : {}),
+    ...(siteUserId !== null ? { client_reference_id: siteUserId } : {}),
     metadata,
     ...(interval ? { subscription_data: { metadata } } : { payment_intent_data: { metadata } }),
     success_url: successUrlOf(returnUrl),

@@ -1,7 +1,7 @@
-import { type Request, Router } from 'express';
+import { Router } from 'express';
 import type Stripe from 'stripe';
 import type { Config } from '../config';
-import { bearerToken } from '../platform/apiKeys';
+import type { Clock } from '../platform/clock';
 import { parseRequest } from '../platform/http';
 import type { Logger } from '../platform/logger';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
@@ -9,7 +9,9 @@ import type { RedisClient } from '../platform/redis';
 import { requireStripe } from '../platform/stripe';
 import { z } from '../platform/zod';
 import { frequencies, policySchema } from '../policy/policy';
-import { type AccessTokens, InvalidAccessTokenError } from '../tokens/accessToken';
+import type { AccessTokens } from '../tokens/accessToken';
+import type { RefreshTokens } from '../tokens/refreshTokens';
+import type { SiteUserTokens } from '../tokens/siteUserToken';
 import {
   assertHuman,
   type CaptchaVerifier,
@@ -17,13 +19,13 @@ import {
   createCheckoutLimiter,
 } from './cardTestingDefence';
 import {
-  type CheckoutRequest,
   checkoutRequestSchema,
   checkoutResponseSchema,
   idempotencyKeyHeader,
   parseIdempotencyKey,
 } from './checkoutRequest';
 import { createCheckoutSession } from './checkoutSession';
+import { decideCheckoutSupporter } from './checkoutSupporter';
 import type { SupporterCustomers } from './supporterCustomers';
 
 export interface ContributionRouteDeps {
@@ -31,12 +33,17 @@ export interface ContributionRouteDeps {
   redis: RedisClient;
   stripe: Stripe | null;
   logger: Logger;
+  clock: Clock;
   accessTokens: AccessTokens;
+  refreshTokens: RefreshTokens;
+  siteUserTokens: SiteUserTokens;
   supporterCustomers: SupporterCustomers;
   /** null (the default) checks no captcha. */
   captcha?: CaptchaVerifier | null;
   /** Tests may hand their own; by default the Redis limits of `config.checkoutRateLimit`. */
   limiter?: CheckoutLimiter;
+  /** Counts refusals for the alert metric. */
+  onRefused?: (what: string, limit: string) => void;
 }
 
 const bannerConfigSchema = z
@@ -70,7 +77,8 @@ export function contributionRoutes(deps: ContributionRouteDeps, openapi: OpenAPI
   const router = Router();
   const { config } = deps;
   const bodySchema = checkoutRequestSchema(config.policy, config.siteOrigins);
-  const limiter = deps.limiter ?? createCheckoutLimiter(deps.redis, config);
+  const limiter =
+    deps.limiter ?? createCheckoutLimiter(deps.redis, config, (limit) => deps.onRefused?.('checkout', limit));
   const captcha = deps.captcha ?? null;
   const bannerConfig = bannerConfigSchema.parse({
     defaultCurrency: config.policy.defaultCurrency,
@@ -138,42 +146,11 @@ export function contributionRoutes(deps: ContributionRouteDeps, openapi: OpenAPI
     const stripe = requireStripe(deps.stripe);
     await limiter.admit({ ip: req.ip, email: request.email });
     await assertHuman(captcha, { token: req.get('captcha-token'), ip: req.ip });
-    const customer = await existingCustomer(deps, req, request);
-    const session = await createCheckoutSession(stripe, { request, customer, idempotencyKey }, config);
+    const supporter = await decideCheckoutSupporter(deps, req, request, idempotencyKey);
+    const session = await createCheckoutSession(stripe, { request, supporter, idempotencyKey }, config);
     res.setHeader('Cache-Control', 'no-store');
     res.status(201).json(session);
   });
 
   return router;
-}
-
-/**
- * The supporter's Stripe customer, when the reader holds an access token, or gives a known site user id together
- * with that supporter's e-mail (see `SupporterCustomers.customerForSiteUser`). A token that
- * does not verify (expired, from a rotated-out key) is ignored rather than refused: it only ever saves a customer,
- * and a reader must never be stopped from contributing because of a stale token.
- */
-async function existingCustomer(
-  deps: ContributionRouteDeps,
-  req: Request,
-  request: CheckoutRequest,
-): Promise<string | null> {
-  const token = bearerToken(req.headers.authorization);
-  if (token) {
-    try {
-      const claims = deps.accessTokens.verifyAccessToken(token);
-      const customer = await deps.supporterCustomers.customerForSupporter(claims.sub);
-      if (customer) return customer;
-    } catch (error) {
-      if (!(error instanceof InvalidAccessTokenError)) throw error;
-      (req.log ?? deps.logger).info(
-        { reason: error.reason },
-        'checkout: ignoring an access token that does not verify',
-      );
-    }
-  }
-  if (request.siteUserId !== undefined && request.email !== undefined) {
-    return deps.supporterCustomers.customerForSiteUser(request.siteUserId, request.email);
-  }
-  return null;
 }

@@ -40,7 +40,7 @@ export function withoutPerson(record: SupporterRecord, deletedCustomers: string[
       { ...c, email: null, deleted: c.deleted || deletedCustomers.includes(id) },
     ]),
   );
-  return { ...record, siteUserId: null, email: null, emails: [], customers };
+  return { ...record, siteUserId: null, email: null, emails: [], provedEmails: [], customers };
 }
 
 /** Who the person is, as their records name them (every record merged into theirs included). */
@@ -49,7 +49,7 @@ export function identityOf(records: SupporterRecord[]): ErasedIdentity {
   const siteUserIds = new Set<string>();
   const stripeIds = new Set<string>();
   for (const r of records) {
-    for (const e of r.emails) emails.add(e);
+    for (const e of [...r.emails, ...(r.provedEmails ?? [])]) emails.add(e);
     if (r.email) emails.add(r.email.value);
     if (r.siteUserId) siteUserIds.add(r.siteUserId);
     for (const c of Object.values(r.customers)) {
@@ -117,10 +117,15 @@ export function personalDataStore(redis: RedisClient, prefix: string) {
     async dropIndexes(who: ErasedIdentity, owners: string[]): Promise<number> {
       const keys = [
         ...who.siteUserIds.map((id) => `${prefix}idx:site-user:${encodeURIComponent(id)}`),
-        ...who.emails.map((e) => `${prefix}idx:email:${emailDigest(e)}`),
+        ...who.emails.flatMap((e) => [
+          `${prefix}idx:email:${emailDigest(e)}`,
+          `${prefix}idx:email-owner:${emailDigest(e)}`,
+        ]),
       ];
       let dropped = 0;
       for (const key of keys) dropped += Number(await redis.eval(dropIndexScript, 1, key, ...owners));
+      for (const e of who.emails)
+        dropped += await redis.srem(`${prefix}idx:email-users:${emailDigest(e)}`, ...owners);
       return dropped;
     },
 
@@ -138,7 +143,10 @@ export function personalDataStore(redis: RedisClient, prefix: string) {
     async dropSignInCodes(emails: string[]): Promise<number> {
       let dropped = 0;
       for (const email of emails) {
-        dropped += await redis.unlink(`${prefix}signin:${createHash('sha256').update(email).digest('hex')}`);
+        const digest = createHash('sha256').update(email).digest('hex');
+        // `signin:` holds the one code of versions before several live codes.
+        dropped += await redis.unlink(`${prefix}signin-codes:${digest}`);
+        dropped += await redis.unlink(`${prefix}signin:${digest}`);
       }
       return dropped;
     },

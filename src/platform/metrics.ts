@@ -6,6 +6,8 @@ export interface Metrics {
   /** Times every request by method, route pattern (never the raw path: ids would explode cardinality) and status. */
   httpTiming: RequestHandler;
   webhooks: WebhookMetrics;
+  /** An attempt limit refused a request: `what` (checkout, sign-in, sign-in-code, api-key) and which `limit`. */
+  refused(what: string, limit: string): void;
 }
 
 /** What operators watch of Stripe's deliveries: volume and outcome by type, and how late events arrive. */
@@ -35,7 +37,18 @@ export function createMetrics(): Metrics {
     });
     next();
   };
-  return { registry, httpTiming, webhooks: webhookMetrics(registry) };
+  const refusals = new Counter({
+    name: 'rate_limit_refusals_total',
+    help: 'Requests refused by an attempt limit, by what was attempted and which limit (alert on checkout/global)',
+    labelNames: ['what', 'limit'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    httpTiming,
+    webhooks: webhookMetrics(registry),
+    refused: (what, limit) => refusals.inc({ what, limit }),
+  };
 }
 
 function webhookMetrics(registry: Registry): WebhookMetrics {

@@ -10,7 +10,6 @@ import { requireStripe } from '../platform/stripe';
 import { z } from '../platform/zod';
 import { createPortalSession } from '../stripe-events/reads';
 import { preferredCustomer } from '../supporters/customers';
-import { loadSupporter } from '../supporters/lookup';
 import type { SupporterRepository } from '../supporters/repository';
 import type { AccessTokens } from '../tokens/accessToken';
 
@@ -31,6 +30,14 @@ export function portalRoutes(deps: PortalRouteDeps, openapi: OpenAPIRegistry): R
       returnUrl: siteUrlSchema(config.siteOrigins)
         .optional()
         .openapi({ description: 'Where the portal’s return link leads; defaults to the first site origin' }),
+      customer: z
+        .string()
+        .regex(/^cus_[A-Za-z0-9]{1,200}$/)
+        .optional()
+        .openapi({
+          description:
+            'For a supporter who pays with several Stripe customers: which one to manage (one of their own)',
+        }),
     })
     .strict()
     .openapi('PortalRequest');
@@ -58,11 +65,32 @@ export function portalRoutes(deps: PortalRouteDeps, openapi: OpenAPIRegistry): R
     if (!token)
       throw new AppError('unauthorized', 'Send the access token as `Authorization: Bearer <token>`.');
     const claims = deps.accessTokens.verifyAccessToken(token);
-    const { returnUrl } = parseRequest(portalSchema, req.body, 'body');
+    const body = parseRequest(portalSchema, req.body, 'body');
     const stripe = requireStripe(deps.stripe);
-    const record = await loadSupporter(deps.repository, claims.sub);
-    const customer = record ? preferredCustomer(record) : null;
-    if (!customer) throw new AppError('not_found', 'This supporter has no Stripe customer to manage.');
+    // The token's own supporter, and only the customers its own payments used: a supporter merged into another
+    // opens nothing (its holder signs in again), and no token reaches a customer its supporter never paid with.
+    const state = await deps.repository.load(claims.sub);
+    if (state.mergedInto) {
+      throw new AppError(
+        'unauthorized',
+        'This token’s supporter joined another one: restore support by e-mail.',
+      );
+    }
+    const record = state.record;
+    const customer =
+      body.customer === undefined
+        ? record && preferredCustomer(record)
+        : record?.customers[body.customer] && !record.customers[body.customer]?.deleted
+          ? body.customer
+          : null;
+    if (!customer)
+      throw new AppError(
+        'not_found',
+        body.customer === undefined
+          ? 'This supporter has no Stripe customer to manage.'
+          : 'This supporter pays with no such Stripe customer.',
+      );
+    const { returnUrl } = body;
     const url = await createPortalSession(stripe, customer, returnUrl ?? `${config.siteOrigins[0]}/`);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ url });

@@ -24,8 +24,12 @@ interface SignInWords {
   pageIntro: (email: string) => string;
   confirm: string;
   pageNote: string;
-  failed: Record<'wrong_or_expired' | 'locked', string>;
+  failed: Record<SignInFailure, string>;
+  unknownSubject: string;
+  unknownBody: string;
 }
+
+export type SignInFailure = 'wrong_or_expired' | 'no_contribution';
 
 export const signInWords: Record<SignInLocale, SignInWords> = {
   fr: {
@@ -42,8 +46,12 @@ export const signInWords: Record<SignInLocale, SignInWords> = {
     pageNote: 'Merci de soutenir un journalisme indépendant.',
     failed: {
       wrong_or_expired: 'Ce lien a expiré ou a déjà servi. Demandez un nouveau code depuis le site.',
-      locked: 'Trop d’essais avec ce code : il ne fonctionne plus. Demandez un nouveau code depuis le site.',
+      no_contribution:
+        'Aucune contribution n’a été faite avec cette adresse. Si vous avez donné avec une autre adresse, demandez un code pour celle-ci.',
     },
+    unknownSubject: 'Votre demande de connexion',
+    unknownBody:
+      'Quelqu’un (vous, sans doute) a demandé à retrouver son soutien avec cette adresse, mais aucune contribution n’a été faite avec elle. Si vous avez donné avec une autre adresse, demandez un code pour celle-ci.',
   },
   en: {
     subject: 'Your code to restore your support',
@@ -59,8 +67,12 @@ export const signInWords: Record<SignInLocale, SignInWords> = {
     pageNote: 'Thank you for supporting independent journalism.',
     failed: {
       wrong_or_expired: 'This link has expired or was already used. Ask for a new code on the site.',
-      locked: 'Too many tries with this code: it no longer works. Ask for a new code on the site.',
+      no_contribution:
+        'No contribution was made with this address. If you gave with another address, ask for a code for that one.',
     },
+    unknownSubject: 'Your sign-in request',
+    unknownBody:
+      'Someone (probably you) asked to restore their support with this address, but no contribution was made with it. If you gave with another address, ask for a code for that one.',
   },
 };
 
@@ -88,6 +100,21 @@ export function signInMail(locale: SignInLocale, code: string, link: string) {
   return { subject: w.subject, text, html };
 }
 
+/**
+ * The answer to a sign-in request for an address no payment used: sent all the same, so that whether an address
+ * is known shows neither in the answer nor in the work done (only its owner reads the difference).
+ */
+export function unknownAddressMail(locale: SignInLocale) {
+  const w = signInWords[locale];
+  const text = [w.greeting, '', w.unknownBody, '', w.notYou, ''].join('\n');
+  const html = `<!doctype html><html lang="${locale}"><body style="font-family:Georgia,serif;line-height:1.5;color:#1a1a1a">
+<p>${escapeHtml(w.greeting)}</p>
+<p>${escapeHtml(w.unknownBody)}</p>
+<p style="color:#555">${escapeHtml(w.notYou)}</p>
+</body></html>`;
+  return { subject: w.unknownSubject, text, html };
+}
+
 /** The page the e-mailed link opens: a confirm button; opening it spends nothing (mail scanners fetch links). */
 export function signInPage(locale: SignInLocale, email: string, code: string): string {
   const w = signInWords[locale];
@@ -105,7 +132,7 @@ export function signInPage(locale: SignInLocale, email: string, code: string): s
 }
 
 /** What a person sees when the page's code no longer works. */
-export function signInFailedPage(locale: SignInLocale, reason: 'wrong_or_expired' | 'locked'): string {
+export function signInFailedPage(locale: SignInLocale, reason: SignInFailure): string {
   const w = signInWords[locale];
   return page(locale, w.pageTitle, `<p role="alert">${escapeHtml(w.failed[reason])}</p>`);
 }

@@ -8,10 +8,22 @@ import { createAttemptLimiter } from '../platform/rateLimits';
 import { siteUrlSchema } from '../platform/siteUrl';
 import { z } from '../platform/zod';
 import { normaliseEmail } from '../supporters/identity';
-import { findSupporterId } from '../supporters/lookup';
+import { proveEmail } from '../supporters/proveEmail';
 import type { SupporterRepository } from '../supporters/repository';
-import { type SupporterSessions, supporterTokensSchema } from '../tokens/supporterSession';
-import { pickLocale, signInFailedPage, signInMail, signInPage } from './messages';
+import type { RefreshTokens } from '../tokens/refreshTokens';
+import {
+  presentedRefreshToken,
+  type SupporterSessions,
+  supporterTokensSchema,
+} from '../tokens/supporterSession';
+import {
+  pickLocale,
+  type SignInFailure,
+  signInFailedPage,
+  signInMail,
+  signInPage,
+  unknownAddressMail,
+} from './messages';
 import { SignInCodes } from './signInCodes';
 
 const email = z
@@ -29,7 +41,10 @@ export interface SignInRouteDeps extends Pick<AppDeps, 'config' | 'clock' | 'log
   redis: AppDeps['redis'];
   repository: SupporterRepository;
   sessions: SupporterSessions;
+  refreshTokens: RefreshTokens;
   mailer: Mailer;
+  /** Counts refusals for the alert metric. */
+  onRefused?: (what: string, limit: string) => void;
 }
 
 /**
@@ -41,14 +56,24 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
   const { config, clock } = deps;
   const codes = new SignInCodes(deps.redis, config.redis.keyPrefix);
   const limits = { ...config.signInRateLimit, keyPrefix: `${config.redis.keyPrefix}rl:sign-in` };
-  const requestLimiter = createAttemptLimiter(deps.redis, { ...limits, attempts: 'sign-in requests' });
+  const requestLimiter = createAttemptLimiter(deps.redis, {
+    ...limits,
+    attempts: 'sign-in requests',
+    onRefused: (limit) => deps.onRefused?.('sign-in', limit),
+  });
   const guessLimiter = createAttemptLimiter(deps.redis, {
     ...limits,
     keyPrefix: `${limits.keyPrefix}:verify`,
     perIpPerMinute: limits.perIpPerMinute * 2,
     perEmailPerHour: limits.perEmailPerHour * 2,
     attempts: 'sign-in codes',
+    onRefused: (limit) => deps.onRefused?.('sign-in-code', limit),
   });
+  const proofs = {
+    repository: deps.repository,
+    logger: deps.logger,
+    revokeRefreshFamilies: (supporterId: string) => deps.refreshTokens.revokeAll(supporterId),
+  };
   const publicOrigin = new URL(config.publicUrl).origin;
   const siteOrigins = config.siteOrigins.join(' ');
 
@@ -90,22 +115,23 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
   router.post('/v1/sign-in', async (req, res) => {
     const body = parseRequest(signInSchema, req.body, 'body');
     await requestLimiter.admit({ ip: req.ip, email: body.email });
-    // The same work whatever the answer (look up, store a code), and mail sent after answering: neither the
-    // status, the body nor the time says whether the e-mail belongs to a supporter.
-    const supporterId = await findSupporterId(deps.repository, { email: body.email });
+    // The same work whatever the answer: the same look-ups, a code stored, a mail built and sent after answering
+    // (to an unknown address, one that says no contribution was made with it). Neither the status, the body, the
+    // time nor the Redis commands say whether the e-mail belongs to a supporter; only the address's owner can tell.
+    const { owner, users } = await deps.repository.emailIdentity(body.email);
     const locale = pickLocale(body.locale, req.headers['accept-language']);
     const returnUrl = body.returnUrl ?? `${config.siteOrigins[0]}/`;
     const code = await codes.issue(body.email, { returnUrl, locale }, clock.now());
+    const link = new URL('/sign-in', config.publicUrl);
+    link.search = new URLSearchParams({ email: body.email, code, lang: locale }).toString();
+    const known = owner !== null || users.length > 0;
+    const mail = known ? signInMail(locale, code, link.toString()) : unknownAddressMail(locale);
     res.status(202).json({ status: 'accepted' });
-    if (supporterId) {
-      const link = new URL('/sign-in', config.publicUrl);
-      link.search = new URLSearchParams({ email: body.email, code, lang: locale }).toString();
-      deps.mailer
-        .send({ to: body.email, ...signInMail(locale, code, link.toString()) })
-        .catch((error: unknown) =>
-          (req.log ?? deps.logger).error({ err: error }, 'sign-in mail could not be sent'),
-        );
-    }
+    deps.mailer
+      .send({ to: body.email, ...mail })
+      .catch((error: unknown) =>
+        (req.log ?? deps.logger).error({ err: error }, 'sign-in mail could not be sent'),
+      );
   });
 
   openapi.registerPath({
@@ -169,9 +195,12 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
       const body = parseRequest(verifySchema, req.body, 'body');
       await guessLimiter.admit({ ip: req.ip, email: body.email });
       const checked = await codes.check(body.email, body.code, clock.now());
-      const supporterId = checked.ok ? await findSupporterId(deps.repository, { email: body.email }) : null;
+      // The code proves the e-mail: the address gets its owner, and the supporters that only typed it join them.
+      const presented = presentedRefreshToken(req);
+      const presentedSupporter = presented ? await deps.refreshTokens.holder(presented, clock.now()) : null;
+      const supporterId = checked.ok ? await proveEmail(proofs, body.email, presentedSupporter) : null;
       if (!checked.ok || !supporterId) {
-        const reason = checked.ok ? 'wrong_or_expired' : checked.reason;
+        const reason: SignInFailure = checked.ok ? 'no_contribution' : checked.reason;
         if (!fromPage) throw new AppError('unauthorized', wrongCodeDetail[reason]);
         // A person clicked the page's button: answer them with a page, in their language.
         const locale = pickLocale(req.headers['accept-language']);
@@ -187,7 +216,7 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
   return router;
 }
 
-const wrongCodeDetail = {
+const wrongCodeDetail: Record<SignInFailure, string> = {
   wrong_or_expired: 'The code is wrong, expired or already used.',
-  locked: 'Too many wrong codes: this code no longer works. Ask for a new one.',
-} as const;
+  no_contribution: 'No contribution was made with this e-mail address.',
+};

@@ -2,7 +2,8 @@ import { createHash, randomInt } from 'node:crypto';
 import type { RedisClient } from '../platform/redis';
 
 export const signInCodeTtlMs = 15 * 60 * 1000;
-export const signInMaxAttempts = 5;
+/** Live codes kept per e-mail: a stranger asking for codes in the reader's name does not kill the reader's own. */
+export const signInLiveCodes = 5;
 
 export interface PendingSignIn {
   returnUrl: string;
@@ -11,74 +12,78 @@ export interface PendingSignIn {
 
 export type SignInCodeCheck =
   | { ok: true; pending: PendingSignIn }
-  | { ok: false; reason: 'wrong_or_expired' | 'locked' };
+  | { ok: false; reason: 'wrong_or_expired' };
 
-// One Lua script per check, so "compare, count the attempt, burn the code" cannot interleave with another guess.
-// The stored value is a hash of the code: a Redis dump does not reveal live codes. Expiry is judged against the
-// service's clock (`expiresAt`); the key's own TTL only collects what nobody came back for.
-const checkScript = `
-local stored = redis.call('HGET', KEYS[1], 'codeHash')
-if not stored then return {'wrong_or_expired'} end
-if tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) <= tonumber(ARGV[3]) then
-  redis.call('DEL', KEYS[1])
-  return {'wrong_or_expired'}
+// One hash per e-mail, a field per live code (its hash → expiry, return URL, locale). Issuing adds a code and drops
+// the oldest beyond the limit; checking spends the one code it matches. A wrong guess changes nothing: guesses are
+// bounded by the attempt limits (per address and per e-mail), so nobody can burn the code someone else received.
+// Codes are stored hashed: a Redis dump reveals no live code. Expiry is judged against the service's clock; the
+// key's own TTL only collects what nobody came back for.
+const issueScript = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local fields = redis.call('HGETALL', KEYS[1])
+local count = #fields / 2
+while count > tonumber(ARGV[3]) do
+  local oldest, oldestAt = nil, nil
+  for i = 1, #fields, 2 do
+    local at = cjson.decode(fields[i + 1]).expiresAt
+    if redis.call('HEXISTS', KEYS[1], fields[i]) == 1 and (oldestAt == nil or at < oldestAt) then
+      oldest, oldestAt = fields[i], at
+    end
+  end
+  redis.call('HDEL', KEYS[1], oldest)
+  count = count - 1
 end
-if stored == ARGV[1] then
-  local returnUrl = redis.call('HGET', KEYS[1], 'returnUrl')
-  local locale = redis.call('HGET', KEYS[1], 'locale')
-  redis.call('DEL', KEYS[1])
-  return {'ok', returnUrl, locale}
-end
-local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-if attempts >= tonumber(ARGV[2]) then
-  redis.call('DEL', KEYS[1])
-  return {'locked'}
-end
-return {'wrong_or_expired'}
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
 `;
 
-/** Six-digit, single-use, 15-minute sign-in codes, at most five guesses each; one live code per e-mail. */
+const checkScript = `
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if not stored then return {'wrong_or_expired'} end
+redis.call('HDEL', KEYS[1], ARGV[1])
+local pending = cjson.decode(stored)
+if tonumber(pending.expiresAt) <= tonumber(ARGV[2]) then return {'wrong_or_expired'} end
+return {'ok', pending.returnUrl, pending.locale}
+`;
+
+/** Six-digit, single-use, 15-minute sign-in codes; up to five live per e-mail. */
 export class SignInCodes {
   constructor(
     private readonly redis: RedisClient,
     private readonly keyPrefix: string,
   ) {}
 
-  /** Makes a new code for an e-mail (replacing any earlier one) and returns it. */
+  /** Makes a new code for an e-mail and returns it. */
   async issue(email: string, pending: PendingSignIn, nowMs: number): Promise<string> {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    const key = this.key(email);
-    await this.redis
-      .multi()
-      .del(key)
-      .hset(key, {
-        codeHash: hashCode(email, code),
-        expiresAt: nowMs + signInCodeTtlMs,
-        attempts: 0,
-        returnUrl: pending.returnUrl,
-        locale: pending.locale,
-      })
-      .pexpire(key, signInCodeTtlMs)
-      .exec();
+    await this.redis.eval(
+      issueScript,
+      1,
+      this.key(email),
+      hashCode(email, code),
+      JSON.stringify({ expiresAt: nowMs + signInCodeTtlMs, ...pending }),
+      signInLiveCodes,
+      signInCodeTtlMs,
+    );
     return code;
   }
 
-  /** Spends the code if it is right; a wrong guess counts, and the fifth wrong guess burns the code. */
+  /** Spends the code if it is one of the e-mail's live codes. */
   async check(email: string, code: string, nowMs: number): Promise<SignInCodeCheck> {
     const [outcome, returnUrl, locale] = (await this.redis.eval(
       checkScript,
       1,
       this.key(email),
       hashCode(email, code),
-      signInMaxAttempts,
       nowMs,
     )) as [string, string?, string?];
     if (outcome === 'ok') return { ok: true, pending: { returnUrl: returnUrl ?? '', locale: locale ?? '' } };
-    return { ok: false, reason: outcome === 'locked' ? 'locked' : 'wrong_or_expired' };
+    return { ok: false, reason: 'wrong_or_expired' };
   }
 
   private key(email: string): string {
-    return `${this.keyPrefix}signin:${createHash('sha256').update(email).digest('hex')}`;
+    return `${this.keyPrefix}signin-codes:${createHash('sha256').update(email).digest('hex')}`;
   }
 }
 

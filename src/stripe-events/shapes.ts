@@ -10,7 +10,7 @@ import { z } from '../platform/zod';
 
 const expandable = z.union([z.string(), z.object({ id: z.string() }).loose()]);
 const unixTime = z.number().int();
-/** Optional: only what this service itself set (checkout's `siteUserId`) is read from it. */
+/** Optional: only what this service itself set at checkout (`supporterId`, `siteUserId`) is read from it. */
 const metadata = z.record(z.string(), z.string()).nullish();
 
 /** The id of an expandable field (a string, or the expanded object). */
@@ -40,6 +40,7 @@ export const checkoutSessionSchema = z
     status: z.string().nullable(),
     payment_status: z.string(),
     client_reference_id: z.string().nullable(),
+    metadata,
     customer: expandable.nullable(),
     customer_email: z.string().nullable(),
     customer_details: z.object({ email: z.string().nullable() }).loose().nullable(),

@@ -1,5 +1,5 @@
 import type { SupporterChange } from '../supporters/applyChange';
-import { normaliseEmail } from '../supporters/identity';
+import { isSupporterId, normaliseEmail } from '../supporters/identity';
 import {
   type BillingInterval,
   type DisputeFact,
@@ -32,21 +32,32 @@ import {
 
 const ms = (seconds: number) => seconds * 1000;
 
+/**
+ * The supporter checkout chose, and the site user id the site vouched for, from metadata only this service
+ * writes. A site user id counts only beside a supporter id: sessions made before supporters were chosen at
+ * checkout carried the browser's unverified one there, which proves nothing.
+ */
+function chosenSupporter(metadata: Record<string, string> | null | undefined) {
+  const supporterId = isSupporterId(metadata?.supporterId) ? metadata.supporterId : null;
+  return { supporterId, siteUserId: supporterId ? (metadata?.siteUserId ?? null) : null };
+}
+
 /** Who a Checkout Session is about, and the identity facts it carries. */
 function sessionIdentity(session: CheckoutSessionShape) {
   const customerId = idOf(session.customer);
   const email = normaliseEmail(session.customer_details?.email ?? session.customer_email);
+  const { supporterId, siteUserId } = chosenSupporter(session.metadata);
   const facts: SupporterFacts = {
-    siteUserId: session.client_reference_id,
+    ...(siteUserId ? { siteUserId } : {}),
     ...(email ? { email: { value: email, at: ms(session.created) }, emails: [email] } : {}),
     ...(customerId ? { customers: { [customerId]: { id: customerId, deleted: false, email: null } } } : {}),
   };
   return {
     hints: {
-      siteUserId: session.client_reference_id,
+      supporterId,
+      siteUserId,
       customerIds: customerId ? [customerId] : [],
       checkoutSessionId: session.id,
-      email,
     },
     facts,
   };
@@ -104,9 +115,9 @@ export function checkoutSessionChange(
 /** A subscription as read from Stripe. */
 export function subscriptionChange(subscription: SubscriptionShape, observedAt: number): SupporterChange {
   const customerId = idOf(subscription.customer);
-  const siteUserId = siteUserIdOf(subscription.metadata);
+  const { supporterId, siteUserId } = chosenSupporter(subscription.metadata);
   return {
-    hints: { siteUserId, customerIds: customerId ? [customerId] : [] },
+    hints: { supporterId, siteUserId, customerIds: customerId ? [customerId] : [] },
     facts: {
       ...(siteUserId ? { siteUserId } : {}),
       subscriptions: subscriptionFacts(subscription, observedAt),
@@ -152,25 +163,20 @@ export function invoiceSubscriptionId(invoice: InvoiceShape): string | null {
 }
 
 /**
- * The site user id checkout put in the subscription's metadata (Stripe copies it onto its invoices). Without it,
- * a subscription's events, which may arrive before `checkout.session.completed`, would join by e-mail alone, hence
- * land on another site account that shares the address.
+ * Who an invoice is about: the supporter checkout put in its subscription's metadata (Stripe copies it onto the
+ * invoice's `parent.subscription_details`), so a renewal lands on them even before `checkout.session.completed`;
+ * else its customer. Never its `customer_email`.
  */
-function siteUserIdOf(metadata: Record<string, string> | null | undefined): string | null {
-  return metadata?.siteUserId ?? null;
-}
-
 function invoiceIdentity(invoice: InvoiceShape) {
   const customerId = idOf(invoice.customer);
-  const email = normaliseEmail(invoice.customer_email);
-  const siteUserId = siteUserIdOf(invoice.parent?.subscription_details?.metadata);
+  const { supporterId, siteUserId } = chosenSupporter(invoice.parent?.subscription_details?.metadata);
   const facts: SupporterFacts = {
     ...(siteUserId ? { siteUserId } : {}),
     ...(customerId ? { customers: { [customerId]: { id: customerId, deleted: false, email: null } } } : {}),
   };
   return {
     customerId,
-    hints: { siteUserId, customerIds: customerId ? [customerId] : [], email },
+    hints: { supporterId, siteUserId, customerIds: customerId ? [customerId] : [] },
     facts,
   };
 }
@@ -322,10 +328,10 @@ export function combineChanges(a: SupporterChange, b: SupporterChange): Supporte
   const union = (x: string[] = [], y: string[] = []) => [...new Set([...x, ...y])];
   return {
     hints: {
+      supporterId: a.hints.supporterId ?? b.hints.supporterId ?? null,
       siteUserId: a.hints.siteUserId ?? b.hints.siteUserId ?? null,
       customerIds: union(a.hints.customerIds, b.hints.customerIds),
       paymentIntentIds: union(a.hints.paymentIntentIds, b.hints.paymentIntentIds),
-      email: a.hints.email ?? b.hints.email ?? null,
     },
     facts: factsOf(joined),
     createsSupporter: a.createsSupporter || b.createsSupporter,

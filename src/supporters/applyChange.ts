@@ -1,11 +1,5 @@
 import type { Logger } from '../platform/logger';
-import {
-  findSupporterByHints,
-  type IdentityHints,
-  indexIdentity,
-  isSamePerson,
-  resolveSupporter,
-} from './identity';
+import { findSupporterByHints, type IdentityHints, indexIdentity, resolveSupporter } from './identity';
 import { mergeRecordInto, paymentIntentsOf } from './merge';
 import type { SupporterFacts, SupporterRecord } from './record';
 import type { CommitOutcome, SupporterRepository } from './repository';
@@ -36,9 +30,10 @@ export interface SupporterContext {
 }
 
 /**
- * Applies one change to supporter state: resolve who it is about → index that identity → commit the facts and
- * the event id atomically → merge records found to be the same person → adopt facts that waited → index the
- * ledger. Every step is idempotent, so a crash anywhere is repaired by running it again (the next delivery).
+ * Applies one change to supporter state: resolve who it is about → index its Stripe ids → commit the facts and
+ * the event id atomically → adopt facts that waited → index the ledger and the e-mails typed. Every step is
+ * idempotent, so a crash anywhere is repaired by running it again (the next delivery). Two supporters are never
+ * joined here: only a proof does that (`proveEmail`).
  */
 export async function applySupporterChange(
   ctx: SupporterContext,
@@ -49,7 +44,7 @@ export async function applySupporterChange(
   const hints = withPaymentIntents(change.hints, change.facts);
   const resolved = await resolveSupporter(repository, hints, change.createsSupporter);
 
-  if (!resolved) {
+  if (resolved === null) {
     if (!change.waitUnder) return { outcome: 'ignored', ownerId: null, supporterId: null, record: null };
     const waited = await commitFollowingMerges(repository, change.waitUnder, change.facts, eventId);
     // The supporter may have appeared between our look-up and our write: look again, so facts never stay
@@ -61,10 +56,9 @@ export async function applySupporterChange(
     return finish(ctx, owner, waited.result, change);
   }
 
-  const others = await indexIdentity(repository, resolved.supporterId, hints);
-  const committed = await commitFollowingMerges(repository, resolved.supporterId, change.facts, eventId);
+  await indexIdentity(repository, logger, resolved, hints);
+  const committed = await commitFollowingMerges(repository, resolved, change.facts, eventId);
   let owner = committed.owner;
-  owner = await mergeSamePeople(ctx, owner, [...resolved.alsoNamed, ...others]);
   for (const waitingUnder of [...(hints.customerIds ?? []), ...(hints.paymentIntentIds ?? [])]) {
     if (waitingUnder !== owner && (await repository.exists(waitingUnder))) {
       owner = await mergeRecordInto(repository, logger, waitingUnder, owner, 'facts joined their supporter');
@@ -81,8 +75,8 @@ async function finish(
 ): Promise<AppliedChange> {
   const { state, owner: canonical } = await ctx.repository.loadFollowingMerges(owner);
   if (canonical.startsWith('sup_')) {
-    // Every email the supporter is seen with finds them (the first supporter to use an address keeps it).
-    for (const email of change.facts.emails ?? []) await ctx.repository.claim('email', email, canonical);
+    // An e-mail typed at Checkout groups payments for the site and finance; it opens nothing (see `proveEmail`).
+    for (const email of change.facts.emails ?? []) await ctx.repository.addEmailUser(email, canonical);
   }
   if (state.record) await ctx.repository.indexLedger(canonical, await ctx.repository.ledger(canonical));
   return {
@@ -93,27 +87,7 @@ async function finish(
   };
 }
 
-async function mergeSamePeople(ctx: SupporterContext, owner: string, candidates: string[]): Promise<string> {
-  let current = owner;
-  for (const candidate of candidates) {
-    const [mine, theirs] = await Promise.all([
-      ctx.repository.loadFollowingMerges(current),
-      ctx.repository.loadFollowingMerges(candidate),
-    ]);
-    if (mine.owner === theirs.owner) continue;
-    if (!isSamePerson(mine.state.record?.siteUserId ?? null, theirs.state.record?.siteUserId ?? null)) {
-      ctx.logger.warn(
-        { supporterId: mine.owner, other: theirs.owner },
-        'two site users share an identity hint',
-      );
-      continue;
-    }
-    current = await mergeRecordInto(ctx.repository, ctx.logger, theirs.owner, mine.owner, 'same person');
-  }
-  return current;
-}
-
-async function commitFollowingMerges(
+export async function commitFollowingMerges(
   repository: SupporterRepository,
   owner: string,
   facts: SupporterFacts,

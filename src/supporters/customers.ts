@@ -1,6 +1,6 @@
 import type { SupporterCustomers } from '../contributions/supporterCustomers';
-import { normaliseEmail } from './identity';
-import { findSupporterId, loadSupporter } from './lookup';
+import { newSupporterId } from './identity';
+import { loadSupporter } from './lookup';
 import { endedSubscriptionStatuses, type SupporterRecord } from './record';
 import type { SupporterRepository } from './repository';
 
@@ -26,19 +26,19 @@ export function preferredCustomer(record: SupporterRecord): string | null {
   return latestPaying ?? Object.keys(record.customers).find(usable) ?? null;
 }
 
-/** Checkout's view of supporter state: which customer a returning supporter keeps. */
+/** Checkout's view of supporter state: who a proved reader is, and which customer a returning supporter keeps. */
 export function supporterCustomers(repository: SupporterRepository): SupporterCustomers {
   return {
-    async customerForSupporter(supporterId) {
+    async supporterForSiteUser(siteUserId) {
+      const claimed = await repository.claim('site-user', siteUserId, newSupporterId());
+      return (await repository.loadFollowingMerges(claimed)).owner;
+    },
+    async actsAsItself(supporterId) {
+      return (await repository.load(supporterId)).mergedInto === null;
+    },
+    async customerOf(supporterId) {
       const record = await loadSupporter(repository, supporterId);
       return record ? preferredCustomer(record) : null;
-    },
-    async customerForSiteUser(siteUserId, email) {
-      const supporterId = await findSupporterId(repository, { siteUserId });
-      const record = supporterId ? await loadSupporter(repository, supporterId) : null;
-      const normalised = normaliseEmail(email);
-      if (!record || !normalised || !record.emails.includes(normalised)) return null;
-      return preferredCustomer(record);
     },
   };
 }

@@ -1,20 +1,24 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Logger } from '../platform/logger';
 import type { IndexKind, SupporterRepository } from './repository';
 
 /**
- * Who a supporter is: payments join a supporter by site user id, then Stripe customer, then payment intent
- * (refunds and disputes name only that), then the Checkout Session that paid, then normalised email. Two supporters found to be one are merged,
- * unless they carry different site user ids (two accounts of the site sharing an email stay two people).
+ * Who a payment belongs to. The supporter is decided when the Checkout Session is created, on proof only (a valid
+ * access token, a site user id the site's backend signed, the refresh cookie), and written into the session's and
+ * subscription's metadata, which only this service can set: every webhook lands on it in any order. Events that
+ * carry no such metadata (sessions made before this rule) join only by the Stripe objects they name — customer,
+ * payment intent, Checkout Session — never by e-mail: an e-mail typed at Checkout is nobody's proof.
  */
 
 export interface IdentityHints {
+  /** The supporter checkout chose (`metadata.supporterId`). */
+  supporterId?: string | null;
+  /** The site user id the site vouched for at that checkout (only ever beside `supporterId`): indexed, not looked up. */
   siteUserId?: string | null;
   customerIds?: string[];
   paymentIntentIds?: string[];
   /** The Checkout Session that paid: the token claim finds the supporter by it without asking Stripe. */
   checkoutSessionId?: string | null;
-  /** Normalised (see `normaliseEmail`). */
-  email?: string | null;
 }
 
 /** Lower-cased and trimmed, as the contract says; null for anything that is not an email. */
@@ -23,29 +27,49 @@ export function normaliseEmail(email: string | null | undefined): string | null 
   return /^[^\s@]+@[^\s@]+$/.test(normalised) ? normalised : null;
 }
 
+const supporterIdPattern = /^sup_[A-Za-z0-9]{8,64}$/;
+
+/** Whether a string has the shape of a supporter id (metadata is only ours, but it is still parsed, not trusted). */
+export function isSupporterId(value: unknown): value is string {
+  return typeof value === 'string' && supporterIdPattern.test(value);
+}
+
 /** A new opaque supporter id. */
 export function newSupporterId(): string {
   return `sup_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
 }
 
-/** The hints as index look-ups, strongest first. */
+/**
+ * The supporter id of a checkout with no proof, derived from what makes it idempotent (the caller's
+ * Idempotency-Key and the request): the same key and body give the same session, so they must give the same id.
+ */
+export function supporterIdFor(idempotencyKey: string, request: unknown): string {
+  const digest = createHash('sha256')
+    .update('reader-support:checkout-supporter\n')
+    .update(idempotencyKey)
+    .update('\n')
+    .update(JSON.stringify(request))
+    .digest('base64url');
+  return `sup_${digest.replace(/[-_]/g, 'x').slice(0, 24)}`;
+}
+
+/** The Stripe-id hints as index look-ups, strongest first (the supporter id is not an index). */
 export function hintEntries(hints: IdentityHints): { kind: IndexKind; value: string }[] {
   return [
-    ...(hints.siteUserId ? [{ kind: 'site-user' as const, value: hints.siteUserId }] : []),
     ...(hints.customerIds ?? []).map((value) => ({ kind: 'customer' as const, value })),
     ...(hints.paymentIntentIds ?? []).map((value) => ({ kind: 'payment-intent' as const, value })),
     ...(hints.checkoutSessionId
       ? [{ kind: 'checkout-session' as const, value: hints.checkoutSessionId }]
       : []),
-    ...(hints.email ? [{ kind: 'email' as const, value: hints.email }] : []),
   ];
 }
 
-/** The supporter the hints name (strongest hint first, following merges), or null. */
+/** The supporter the hints name (the chosen supporter, else the first Stripe id indexed), following merges. */
 export async function findSupporterByHints(
   repository: SupporterRepository,
   hints: IdentityHints,
 ): Promise<string | null> {
+  if (hints.supporterId) return (await repository.loadFollowingMerges(hints.supporterId)).owner;
   for (const { kind, value } of hintEntries(hints)) {
     const found = await repository.lookup(kind, value);
     if (found) return (await repository.loadFollowingMerges(found)).owner;
@@ -53,66 +77,52 @@ export async function findSupporterByHints(
   return null;
 }
 
-export interface ResolvedSupporter {
-  supporterId: string;
-  /** Other supporters the hints name: the same person, unless their site user ids differ (see `isSamePerson`). */
-  alsoNamed: string[];
-}
-
 /**
  * Finds the supporter the hints name or, when `create`, makes one, claiming the strongest hint's index with
- * SET NX so that concurrent events for one new reader end on one supporter id.
+ * SET NX so that concurrent events for one new reader (of a session made before supporters were chosen at
+ * checkout) end on one supporter id.
  */
 export async function resolveSupporter(
   repository: SupporterRepository,
   hints: IdentityHints,
   create: boolean,
-): Promise<ResolvedSupporter | null> {
+): Promise<string | null> {
   const entries = hintEntries(hints);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const found: string[] = [];
-    for (const { kind, value } of entries) {
-      const id = await repository.lookup(kind, value);
-      if (!id) continue;
-      const { owner, state } = await repository.loadFollowingMerges(id);
-      // Someone else's site account sharing an email (or a card's customer) is not this reader.
-      const siteUserId = state.record?.siteUserId ?? null;
-      if (!found.includes(owner) && isSamePerson(hints.siteUserId ?? null, siteUserId)) found.push(owner);
-    }
-    const [primary, ...alsoNamed] = found;
-    if (primary) return { supporterId: primary, alsoNamed };
+    const found = await findSupporterByHints(repository, hints);
+    if (found) return found;
     const first = entries[0];
     if (!create || !first) return null;
     const candidate = newSupporterId();
     // The strongest hint decides: whoever claims it first owns the reader; a loser starts over and finds them.
-    if ((await repository.claim(first.kind, first.value, candidate)) === candidate) {
-      return { supporterId: candidate, alsoNamed: [] };
-    }
+    if ((await repository.claim(first.kind, first.value, candidate)) === candidate) return candidate;
   }
   throw new Error('could not resolve a supporter: identity indexes keep changing');
 }
 
 /**
- * Writes the indexes the hints imply, without taking an index that already names someone else; answers the
- * other supporters found on the way (a concurrent event may have made one for the same reader).
+ * Points the Stripe ids a change names at its supporter, without taking an index that already names someone
+ * else: a Stripe object never moves a payment between two people. Such a conflict is logged for review.
  */
 export async function indexIdentity(
   repository: SupporterRepository,
+  logger: Logger,
   supporterId: string,
   hints: IdentityHints,
-): Promise<string[]> {
-  const others: string[] = [];
-  for (const { kind, value } of hintEntries(hints)) {
+): Promise<void> {
+  const vouched = hints.siteUserId ? [{ kind: 'site-user' as const, value: hints.siteUserId }] : [];
+  for (const { kind, value } of [...vouched, ...hintEntries(hints)]) {
     const owner = await repository.claim(kind, value, supporterId);
     if (owner === supporterId) continue;
     const canonical = (await repository.loadFollowingMerges(owner)).owner;
     if (canonical === supporterId) await repository.repoint(kind, value, owner, supporterId);
-    else if (!others.includes(canonical)) others.push(canonical);
+    else if (canonical.startsWith('sup_')) {
+      logger.warn({ supporterId, other: canonical, kind }, 'a Stripe id is indexed to another supporter');
+    }
   }
-  return others;
 }
 
-/** Two records are one person unless both carry a site user id and they differ. */
-export function isSamePerson(a: string | null, b: string | null): boolean {
-  return a === null || b === null || a === b;
+/** A supporter with no proof of its own: no vouched site user id and no proved e-mail. */
+export function hasNoProof(record: { siteUserId: string | null; provedEmails?: string[] }): boolean {
+  return record.siteUserId === null && (record.provedEmails ?? []).length === 0;
 }

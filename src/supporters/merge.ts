@@ -1,14 +1,16 @@
 import type { Logger } from '../platform/logger';
 import { hintEntries } from './identity';
-import { factsOf, type SupporterRecord } from './record';
+import type { SupporterRecord } from './record';
 import type { SupporterRepository } from './repository';
 
 /**
- * Moves every fact of one record into another and leaves the first pointing at it. Used when two supporters
- * turn out to be one person, and when facts that waited under a Stripe id (a refund before its payment) join
- * their supporter. Safe to repeat and to race: facts join idempotently, the source is marked merged only if it
- * did not change meanwhile (else the move is redone), and a commit to a merged record follows it.
- * Answers the supporter the facts now live in.
+ * Moves every fact of one record into another and leaves the first pointing at it. Used when facts that waited
+ * under a Stripe id (a refund before its payment) join their supporter, and when a reader proves an e-mail that
+ * other supporters' payments typed (see `proveEmail`). The source is marked first, with a compare-and-set on its
+ * version, then copied: of two merges of one source racing, only one wins the mark, and the loser has copied
+ * nothing anywhere. `onlyIf` is judged on the very version the mark is made on, so a source that gained a proof
+ * meanwhile is left alone. Answers the supporter the source's facts now live in (the source itself when
+ * `onlyIf` refused it).
  */
 export async function mergeRecordInto(
   repository: SupporterRepository,
@@ -16,25 +18,19 @@ export async function mergeRecordInto(
   source: string,
   target: string,
   reason: string,
+  onlyIf: (record: SupporterRecord) => boolean = () => true,
 ): Promise<string> {
   for (let attempt = 0; attempt < 20; attempt++) {
     if (source === target) return target;
     const state = await repository.load(source);
-    if (state.mergedInto || !state.record) return (await repository.loadFollowingMerges(target)).owner;
-    const applied = await repository.appliedEvents(source);
-    let into = target;
-    for (let hop = 0; hop < 10; hop++) {
-      const result = await repository.commit(
-        into,
-        { ...factsOf(state.record), mergedFrom: [source] },
-        { alsoApplied: applied },
-      );
-      if (result.outcome !== 'merged') break;
-      into = result.into;
-    }
+    if (state.mergedInto) return (await repository.loadFollowingMerges(source)).owner;
+    if (!state.record) return (await repository.loadFollowingMerges(target)).owner;
+    if (!onlyIf(state.record)) return source;
+    const into = (await repository.loadFollowingMerges(target)).owner;
     if (into === source) return source;
     const marked = await repository.markMerged(source, state.version, into);
-    if (marked === 'conflict') continue;
+    if (marked !== 'ok') continue;
+    await repository.completeMerge(source, { ...state, mergedInto: into, mergePending: true });
     await repointIdentity(repository, state.record, source, into);
     logger.info({ from: source, into, reason }, 'supporter records merged');
     return into;
@@ -49,13 +45,14 @@ async function repointIdentity(
   to: string,
 ): Promise<void> {
   const entries = hintEntries({
-    siteUserId: record.siteUserId,
     customerIds: Object.keys(record.customers),
     paymentIntentIds: paymentIntentsOf(record),
-    email: null,
   });
-  for (const email of record.emails) entries.push({ kind: 'email', value: email });
+  if (record.siteUserId) entries.push({ kind: 'site-user', value: record.siteUserId });
   for (const { kind, value } of entries) await repository.repoint(kind, value, from, to);
+  if (!to.startsWith('sup_')) return;
+  for (const email of record.emails) await repository.addEmailUser(email, to);
+  for (const email of record.provedEmails ?? []) await repository.repointEmailOwner(email, from, to);
 }
 
 /** The payment intents a record's payments name. */

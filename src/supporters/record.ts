@@ -105,8 +105,13 @@ export interface SupporterRecord {
   siteUserId: string | null;
   /** The normalised email most recently observed. */
   email: TimedValue | null;
-  /** Every normalised email ever observed (each is indexed, so `?email=` finds the supporter by any of them). */
+  /**
+   * Every normalised email ever observed on this record's payments and customers. Typed at Checkout, never
+   * verified: each is only a hint (`idx:email-users`), never a way into the record.
+   */
   emails: string[];
+  /** E-mails the reader proved with a sign-in code: this record owns them (`idx:email-owner`). */
+  provedEmails: string[];
   customers: Record<string, CustomerFact>;
   payments: Record<string, PaymentFact>;
   refunds: Record<string, RefundFact>;
@@ -129,6 +134,7 @@ export function emptyRecord(id: string): SupporterRecord {
     siteUserId: null,
     email: null,
     emails: [],
+    provedEmails: [],
     customers: {},
     payments: {},
     refunds: {},
@@ -147,6 +153,8 @@ export function mergeFacts(record: SupporterRecord, facts: SupporterFacts): Supp
     siteUserId: pick(record.siteUserId, facts.siteUserId ?? null),
     email: latest(record.email, facts.email ?? null),
     emails: union(record.emails, facts.emails ?? []),
+    // Records stored before proofs were kept have none.
+    provedEmails: union(record.provedEmails ?? [], facts.provedEmails ?? []),
     customers: joinMaps(record.customers, facts.customers, joinCustomer),
     payments: joinMaps(record.payments, facts.payments, joinPayment),
     refunds: joinMaps(record.refunds, facts.refunds, joinRefund),

@@ -3,6 +3,7 @@ import type { RedisClient } from '../platform/redis';
 import { deriveLedgerEntries, type LedgerEntry } from './ledger';
 import {
   emptyRecord,
+  factsOf,
   mergeFacts,
   type SupporterFacts,
   type SupporterRecord,
@@ -14,14 +15,18 @@ import {
  * `{pi_...}` for facts waiting for their supporter), so each change commits in one Lua script, on Redis Cluster
  * too:
  *
- *   <prefix>{<owner>}:record   hash  v (version), json (the record), mergedInto (once merged into another)
+ *   <prefix>{<owner>}:record   hash  v (version), json (the record), mergedInto (once merged into another),
+ *                                     mergePending (merged, its facts not yet copied into the target)
  *   <prefix>{<owner>}:events   set   ids of the Stripe events applied to this record
  *   <prefix>{<owner>}:ledger   hash  ledger entry id → entry JSON (derived from the record at each commit)
  *
  * Lookup indexes are single keys written idempotently around the commit:
  *
- *   <prefix>idx:site-user:<urlencoded id>, idx:customer:<cus_...>, idx:email:<sha256 of normalised email>,
- *   idx:payment-intent:<pi_...>   → supporter id
+ *   <prefix>idx:site-user:<urlencoded id> (a site user id the site vouched for), idx:customer:<cus_...>,
+ *   idx:payment-intent:<pi_...>, idx:checkout-session:<cs_...>   → supporter id
+ *   <prefix>idx:email-owner:<sha256 of normalised email>   → the supporter who proved the e-mail
+ *   <prefix>idx:email-users:<sha256>   set of supporters whose payments typed the e-mail (unproved)
+ *   <prefix>idx:email:<sha256>   written by versions before proofs: read as one more unproved user
  *   <prefix>ledger:by-time (zset entry id by time), ledger:owner (hash entry id → owner) and ledger:by-charge
  *   (hash charge id → payment entry id): the finance view.
  */
@@ -31,6 +36,8 @@ export interface RecordState {
   record: SupporterRecord | null;
   /** Set once the record was merged into another: read and write that one instead. */
   mergedInto: string | null;
+  /** Merged, but its facts are not yet copied into `mergedInto` (a crash in between): the next reader copies them. */
+  mergePending: boolean;
 }
 
 export type CommitOutcome =
@@ -38,6 +45,7 @@ export type CommitOutcome =
   | { outcome: 'duplicate'; record: SupporterRecord | null; ledger: LedgerEntry[] }
   | { outcome: 'merged'; into: string };
 
+/** `email` is the index of versions before proofs, only read (as an unproved user of the address). */
 export type IndexKind = 'site-user' | 'customer' | 'email' | 'payment-intent' | 'checkout-session';
 
 // Compare-and-set on the version: the record is merged in TypeScript (one pure function, `mergeFacts`), and the
@@ -62,13 +70,22 @@ end
 return {'unchanged', tostring(version)}
 `;
 
+// Marks first, copies after: the mark freezes the source (every commit to it goes to the target), and only one
+// merge of a source can win the mark, so a merge that loses leaves nothing in its target. The copy that follows
+// is idempotent; `mergePending` says it is still owed, so a crash between the two is repaired by the next reader.
 const markMergedScript = `
 if redis.call('HGET', KEYS[1], 'mergedInto') then return 'merged' end
 local version = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if version ~= tonumber(ARGV[1]) then return 'conflict' end
-redis.call('HSET', KEYS[1], 'v', version + 1, 'mergedInto', ARGV[2])
-redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[1], 'v', version + 1, 'mergedInto', ARGV[2], 'mergePending', '1')
 return 'ok'
+`;
+
+// Once the source's facts are in the target: its ledger moves with them.
+const mergeCopiedScript = `
+redis.call('HDEL', KEYS[1], 'mergePending')
+redis.call('DEL', KEYS[2])
+return 1
 `;
 
 // Points an index at a new supporter only if it still points at the old one (several merges may race).
@@ -94,79 +111,118 @@ export function supporterRepository(redis: RedisClient, prefix: string) {
   });
   const indexKey = (kind: IndexKind, value: string) =>
     `${prefix}idx:${kind}:${kind === 'email' ? emailDigest(value) : encodeURIComponent(value)}`;
+  const emailOwnerKey = (email: string) => `${prefix}idx:email-owner:${emailDigest(email)}`;
+  const emailUsersKey = (email: string) => `${prefix}idx:email-users:${emailDigest(email)}`;
 
   async function load(owner: string): Promise<RecordState> {
-    const [v, json, mergedInto] = await redis.hmget(keys(owner).record, 'v', 'json', 'mergedInto');
+    const [v, json, mergedInto, mergePending] = await redis.hmget(
+      keys(owner).record,
+      'v',
+      'json',
+      'mergedInto',
+      'mergePending',
+    );
     return {
       version: Number(v ?? 0),
       record: json ? (JSON.parse(json) as SupporterRecord) : null,
       mergedInto: mergedInto ?? null,
+      mergePending: mergePending === '1',
     };
+  }
+
+  /** Copies a merged record's frozen facts and applied events into the record it was merged into; idempotent. */
+  async function completeMerge(source: string, state: RecordState): Promise<void> {
+    if (!state.mergedInto || !state.mergePending) return;
+    if (state.record) {
+      const applied = await redis.smembers(keys(source).events);
+      let into = state.mergedInto;
+      for (let hop = 0; hop < 10; hop++) {
+        const result = await commit(
+          into,
+          { ...factsOf(state.record), mergedFrom: [source] },
+          { alsoApplied: applied },
+        );
+        if (result.outcome !== 'merged') break;
+        into = result.into;
+      }
+    }
+    await redis.eval(mergeCopiedScript, 2, keys(source).record, keys(source).ledger);
+  }
+
+  /**
+   * Joins facts into a record, writes its derived ledger and records the event as applied, atomically.
+   * `duplicate` when `eventId` was already applied to it; `merged` when the record now lives elsewhere.
+   */
+  async function commit(
+    owner: string,
+    facts: SupporterFacts,
+    options: { eventId?: string | null; alsoApplied?: string[] } = {},
+  ): Promise<CommitOutcome> {
+    const k = keys(owner);
+    for (let attempt = 0; attempt < maxCommitAttempts; attempt++) {
+      const state = await load(owner);
+      if (state.mergedInto) return { outcome: 'merged', into: state.mergedInto };
+      const before = state.record ?? emptyRecord(owner);
+      const next = mergeFacts(before, facts);
+      const json = serialiseRecord(next);
+      const changed = state.record === null || json !== serialiseRecord(before);
+      const ledger = deriveLedgerEntries(next);
+      const applied = options.alsoApplied ?? [];
+      const [result, target] = (await redis.eval(
+        commitScript,
+        3,
+        k.record,
+        k.events,
+        k.ledger,
+        String(state.version),
+        json,
+        options.eventId ?? '',
+        changed ? '1' : '0',
+        String(applied.length),
+        ...applied,
+        ...ledger.flatMap((entry) => [entry.id, JSON.stringify(entry)]),
+      )) as [string, string];
+      if (result === 'merged') return { outcome: 'merged', into: target };
+      if (result === 'duplicate') {
+        return { outcome: 'duplicate', record: state.record, ledger: deriveLedgerEntries(before) };
+      }
+      if (result === 'applied' || result === 'unchanged') return { outcome: result, record: next, ledger };
+      // Someone committed in between: merge again on top of theirs.
+      await new Promise((done) => setTimeout(done, Math.random() * 5 * (attempt + 1)));
+    }
+    throw new Error(`could not commit to ${owner}: too much contention`);
   }
 
   return {
     keys,
     load,
+    commit,
 
-    /** The record a supporter id names, following merges; null when there is none. */
+    /**
+     * The record a supporter id names, following merges (and finishing a merge a crash left half done). A cycle,
+     * which no merge this code makes can create, is refused with the ids named rather than followed for ever.
+     */
     async loadFollowingMerges(owner: string): Promise<{ owner: string; state: RecordState }> {
+      const seen: string[] = [];
       let current = owner;
       for (let hop = 0; hop < 10; hop++) {
         const state = await load(current);
         if (!state.mergedInto) return { owner: current, state };
+        if (state.mergePending) await completeMerge(current, state);
+        seen.push(current);
+        if (seen.includes(state.mergedInto)) {
+          throw new Error(`supporter records merged in a cycle: ${[...seen, state.mergedInto].join(' → ')}`);
+        }
         current = state.mergedInto;
       }
       throw new Error(`merge chain from ${owner} is longer than 10`);
     },
 
-    /**
-     * Joins facts into a record, writes its derived ledger and records the event as applied, atomically.
-     * `duplicate` when `eventId` was already applied to it; `merged` when the record now lives elsewhere.
-     */
-    async commit(
-      owner: string,
-      facts: SupporterFacts,
-      options: { eventId?: string | null; alsoApplied?: string[] } = {},
-    ): Promise<CommitOutcome> {
-      const k = keys(owner);
-      for (let attempt = 0; attempt < maxCommitAttempts; attempt++) {
-        const state = await load(owner);
-        if (state.mergedInto) return { outcome: 'merged', into: state.mergedInto };
-        const before = state.record ?? emptyRecord(owner);
-        const next = mergeFacts(before, facts);
-        const json = serialiseRecord(next);
-        const changed = state.record === null || json !== serialiseRecord(before);
-        const ledger = deriveLedgerEntries(next);
-        const applied = options.alsoApplied ?? [];
-        const [result, target] = (await redis.eval(
-          commitScript,
-          3,
-          k.record,
-          k.events,
-          k.ledger,
-          String(state.version),
-          json,
-          options.eventId ?? '',
-          changed ? '1' : '0',
-          String(applied.length),
-          ...applied,
-          ...ledger.flatMap((entry) => [entry.id, JSON.stringify(entry)]),
-        )) as [string, string];
-        if (result === 'merged') return { outcome: 'merged', into: target };
-        if (result === 'duplicate') {
-          return { outcome: 'duplicate', record: state.record, ledger: deriveLedgerEntries(before) };
-        }
-        if (result === 'applied' || result === 'unchanged') return { outcome: result, record: next, ledger };
-        // Someone committed in between: merge again on top of theirs.
-        await new Promise((done) => setTimeout(done, Math.random() * 5 * (attempt + 1)));
-      }
-      throw new Error(`could not commit to ${owner}: too much contention`);
-    },
+    completeMerge,
 
-    /** Marks a record as merged into another if it has not changed since `version`; its ledger moves with it. */
+    /** Marks a record as merged into another if it has not changed since `version` (then `completeMerge`). */
     async markMerged(owner: string, version: number, into: string): Promise<'ok' | 'conflict' | 'merged'> {
-      const k = keys(owner);
-      return (await redis.eval(markMergedScript, 2, k.record, k.ledger, String(version), into)) as
+      return (await redis.eval(markMergedScript, 1, keys(owner).record, String(version), into)) as
         | 'ok'
         | 'conflict'
         | 'merged';
@@ -200,6 +256,40 @@ export function supporterRepository(redis: RedisClient, prefix: string) {
 
     async repoint(kind: IndexKind, value: string, from: string, to: string): Promise<void> {
       await redis.eval(repointScript, 1, indexKey(kind, value), from, to);
+    },
+
+    /** The supporter who proved this (normalised) e-mail with a sign-in code, or null. */
+    async emailOwner(email: string): Promise<string | null> {
+      return redis.get(emailOwnerKey(email));
+    },
+
+    /** Makes a supporter the e-mail's proved owner unless someone already is; answers the owner. */
+    async claimEmailOwner(email: string, supporterId: string): Promise<string> {
+      const set = await redis.set(emailOwnerKey(email), supporterId, 'NX');
+      return set === 'OK' ? supporterId : ((await redis.get(emailOwnerKey(email))) ?? supporterId);
+    },
+
+    /** Moves an e-mail's proved owner along a merge (only if it still names `from`). */
+    async repointEmailOwner(email: string, from: string, to: string): Promise<void> {
+      await redis.eval(repointScript, 1, emailOwnerKey(email), from, to);
+    },
+
+    /** Records that a supporter's payment typed this e-mail: a hint for the site and finance, never proof. */
+    async addEmailUser(email: string, supporterId: string): Promise<void> {
+      await redis.sadd(emailUsersKey(email), supporterId);
+    },
+
+    /**
+     * Everything the e-mail names, read with the same three commands whether or not it names anyone (sign-in
+     * must not tell known e-mails by the work it does): its proved owner, and the supporters that typed it.
+     */
+    async emailIdentity(email: string): Promise<{ owner: string | null; users: string[] }> {
+      const [owner, users, legacy] = await Promise.all([
+        redis.get(emailOwnerKey(email)),
+        redis.smembers(emailUsersKey(email)),
+        redis.get(indexKey('email', email)),
+      ]);
+      return { owner, users: [...new Set([...users, ...(legacy ? [legacy] : [])])].sort() };
     },
 
     /** The finance view across supporters: each entry once, by time, with where it lives now. */

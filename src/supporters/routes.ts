@@ -32,6 +32,14 @@ const entitlementsSchema = z
     validUntil: isoTime,
     recurring: z.boolean(),
     since: isoTime,
+    emailProved: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          'Only for `?email=`: true when a reader proved the address with a sign-in code; false when it was only ' +
+          'typed at Checkout (then `supporterId` is null if several supporters typed it)',
+      }),
   })
   .openapi('Entitlements');
 
@@ -76,6 +84,7 @@ export function supporterRoutes(deps: AppDeps, openapi: OpenAPIRegistry): Router
       validUntil: iso(standing.validUntil),
       recurring: standing.recurring,
       since: iso(standing.since),
+      ...(standing.emailProved === undefined ? {} : { emailProved: standing.emailProved }),
     });
   });
   return router;

@@ -42,6 +42,18 @@ redis.call('PEXPIREAT', familyKey, ARGV[2])
 return {'ok'}
 `;
 
+// KEYS[1] the supporter's set of family keys. Deletes every token of every family, then the set.
+const revokeAllScript = `
+local families = redis.call('SMEMBERS', KEYS[1])
+local deleted = 0
+for _, family in ipairs(families) do
+  for _, key in ipairs(redis.call('SMEMBERS', family)) do deleted = deleted + redis.call('DEL', key) end
+  redis.call('DEL', family)
+end
+redis.call('DEL', KEYS[1])
+return deleted
+`;
+
 export class RefreshTokens {
   constructor(
     private readonly redis: RedisClient,
@@ -55,14 +67,39 @@ export class RefreshTokens {
     const expiresAtMs = nowMs + this.ttlMs;
     const recordKey = this.recordKey(supporterId, token);
     const familyKey = this.familyKey(supporterId, randomUUID());
+    const familiesKey = this.familiesKey(supporterId);
     await this.redis
       .multi()
       .hset(recordKey, { family: familyKey.slice(familyKey.lastIndexOf(':') + 1), expiresAt: expiresAtMs })
       .pexpireat(recordKey, expiresAtMs)
       .sadd(familyKey, recordKey)
       .pexpireat(familyKey, expiresAtMs)
+      .sadd(familiesKey, familyKey)
+      .pexpireat(familiesKey, expiresAtMs)
       .exec();
     return { token, expiresAtMs };
+  }
+
+  /**
+   * The supporter a refresh token proves, read without spending it (checkout and sign-in take it as proof of who
+   * the browser is); null when unknown, expired or already spent.
+   */
+  async holder(presented: string, nowMs: number): Promise<string | null> {
+    const supporterId = supporterOf(presented);
+    if (!supporterId) return null;
+    const [family, expiresAt, spentAt] = await this.redis.hmget(
+      this.recordKey(supporterId, presented),
+      'family',
+      'expiresAt',
+      'spentAt',
+    );
+    if (!family || spentAt !== null || Number(expiresAt) <= nowMs) return null;
+    return supporterId;
+  }
+
+  /** Revokes every refresh family of a supporter (merged into another: its tokens must open nothing). */
+  async revokeAll(supporterId: string): Promise<number> {
+    return Number(await this.redis.eval(revokeAllScript, 1, this.familiesKey(supporterId)));
   }
 
   /** Spends a token and returns its successor; a spent token shown again revokes its whole family. */
@@ -91,6 +128,10 @@ export class RefreshTokens {
 
   private recordKey(supporterId: string, token: string): string {
     return `${this.keyPrefix}{${supporterId}}:refresh:${createHash('sha256').update(token).digest('hex')}`;
+  }
+
+  private familiesKey(supporterId: string): string {
+    return `${this.keyPrefix}{${supporterId}}:refresh-families`;
   }
 
   private familyKey(supporterId: string, family: string): string {

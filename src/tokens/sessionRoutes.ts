@@ -54,7 +54,7 @@ export function sessionRoutes(deps: SessionRouteDeps, openapi: OpenAPIRegistry):
   openapi.registerPath({
     method: 'post',
     path: '/v1/tokens',
-    summary: 'Claims the tokens a paid Checkout Session gives (repeatable for 24 hours after the payment)',
+    summary: 'Claims the tokens a paid Checkout Session gives (repeatable for an hour after the payment)',
     request: { body: { content: { 'application/json': { schema: claimBodySchema } } } },
     responses: {
       200: {
@@ -70,7 +70,9 @@ export function sessionRoutes(deps: SessionRouteDeps, openapi: OpenAPIRegistry):
       409: problemResponse(
         'The session is open, expired, or its delayed payment failed (the detail says which)',
       ),
-      410: problemResponse('More than 24 hours after the payment'),
+      410: problemResponse(
+        'More than an hour after the payment (without the cookie the claim set), or the contribution joined a supporter who proved its e-mail',
+      ),
       503: problemResponse('Stripe or Redis unavailable'),
     },
   });
@@ -79,20 +81,35 @@ export function sessionRoutes(deps: SessionRouteDeps, openapi: OpenAPIRegistry):
     const outcome = await claimCheckoutSession(deps, checkoutSessionId);
     switch (outcome.kind) {
       case 'paid':
-        return sessions.start(req, res, outcome.supporterId);
+        if (outcome.withinWindow) return sessions.start(req, res, outcome.supporterId);
+        // Past the window the session id alone is worth nothing; the browser that claimed it holds the cookie.
+        if ((await cookieHolder(req)) === outcome.supporterId)
+          return sessions.answerAccess(res, outcome.supporterId);
+        throw new AppError(
+          'gone',
+          'This checkout session was paid more than an hour ago; restore support by e-mail.',
+        );
       case 'pending':
+        // The refresh cookie now, so that this browser is recognised once the payment settles, days later maybe.
+        if (outcome.withinWindow && outcome.supporterId)
+          await sessions.startWithCookie(res, outcome.supporterId);
         res.setHeader('Cache-Control', 'no-store');
         res.status(202).json({ status: 'pending' });
         return;
-      case 'too_late':
+      case 'merged':
         throw new AppError(
           'gone',
-          'This checkout session was paid more than 24 hours ago; restore support by e-mail.',
+          'This contribution joined the supporter who proved its e-mail address; restore support by e-mail.',
         );
       case 'refused':
         throw refusals[outcome.reason];
     }
   });
+
+  async function cookieHolder(req: Parameters<typeof presentedRefreshToken>[0]): Promise<string | null> {
+    const presented = presentedRefreshToken(req);
+    return presented ? deps.refreshTokens.holder(presented, deps.clock.now()) : null;
+  }
 
   openapi.registerPath({
     method: 'post',

@@ -5,14 +5,23 @@ import type { Clock } from '../platform/clock';
 import { z } from '../platform/zod';
 import { entitlementNames } from '../policy/policy';
 import { deriveEntitlements } from '../supporters/entitlements';
-import { loadSupporter } from '../supporters/lookup';
+import { loadTokenHolder } from '../supporters/lookup';
 import type { SupporterRepository } from '../supporters/repository';
 import type { AccessTokens } from './accessToken';
 import type { RefreshTokens } from './refreshTokens';
 
-/** The refresh cookie: only sent to the token routes, never readable by the page's scripts. */
-export const refreshCookieName = 'rs_refresh';
-const cookieOptions = { httpOnly: true, secure: true, sameSite: 'lax', path: '/v1/tokens' } as const;
+/**
+ * The refresh cookie, never readable by the page's scripts. `__Host-` (Secure, Path=/, no Domain) so a sibling
+ * subdomain of the site cannot plant one; Path=/ also lets it reach checkout and sign-in, where it proves who a
+ * lapsed reader is (read there, never rotated).
+ */
+export const refreshCookieName = '__Host-rs_refresh';
+const cookieOptions = { httpOnly: true, secure: true, sameSite: 'lax', path: '/' } as const;
+/** The cookie of versions before `__Host-`: still read (and replaced at the next refresh), until it expires. */
+const legacyRefreshCookie = {
+  name: 'rs_refresh',
+  options: { ...cookieOptions, path: '/v1/tokens' },
+} as const;
 
 /** What a claim, a refresh and a sign-in answer. */
 export const supporterTokensSchema = z
@@ -46,7 +55,8 @@ export function supporterSessions(deps: SupporterSessionDeps) {
   /** The access token for a supporter's current entitlements; its `exp` never passes the first grant to end. */
   async function accessFor(supporterId: string): Promise<SupporterTokens> {
     const now = deps.clock.now();
-    const record = await loadSupporter(deps.repository, supporterId);
+    // The token's own supporter only: once merged into another, its tokens open nothing.
+    const record = await loadTokenHolder(deps.repository, supporterId);
     const standing = deriveEntitlements(record, deps.config.policy, now);
     if (!record || standing.tier === null || standing.reviewAt === null) {
       return { accessToken: null, expiresAt: null, entitlements: [] };
@@ -94,6 +104,12 @@ export function supporterSessions(deps: SupporterSessionDeps) {
       answer(req, res, await accessFor(supporterId), refresh);
     },
 
+    /** The current access token alone, for a browser whose refresh cookie already names this supporter. */
+    async answerAccess(res: Response, supporterId: string): Promise<void> {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await accessFor(supporterId));
+    },
+
     /** Only sets the refresh cookie (the sign-in page then sends the reader back to the site, which refreshes). */
     async startWithCookie(res: Response, supporterId: string): Promise<void> {
       setCookie(res, await deps.refreshTokens.issue(supporterId, deps.clock.now()));
@@ -111,6 +127,7 @@ export function supporterSessions(deps: SupporterSessionDeps) {
 
     clearCookie(res: Response): void {
       res.clearCookie(refreshCookieName, cookieOptions);
+      res.clearCookie(legacyRefreshCookie.name, legacyRefreshCookie.options);
     },
   };
 }
@@ -120,7 +137,8 @@ export type SupporterSessions = ReturnType<typeof supporterSessions>;
 /** The refresh token a request carries: the cookie (browsers), else the body (other callers). */
 export function presentedRefreshToken(
   req: Request,
-  body: { refreshToken?: string | undefined },
+  body: { refreshToken?: string | undefined } = {},
 ): string | null {
-  return parseCookie(req.headers.cookie ?? '')[refreshCookieName] ?? body.refreshToken ?? null;
+  const cookies = parseCookie(req.headers.cookie ?? '');
+  return cookies[refreshCookieName] ?? cookies[legacyRefreshCookie.name] ?? body.refreshToken ?? null;
 }

@@ -56,11 +56,11 @@ describe('the finance page /admin', () => {
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/admin?lang=en');
     const cookie = String(res.headers['set-cookie']?.[0]);
-    expect(cookie).toMatch(/^rs_admin=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/^__Host-rs_admin=[A-Za-z0-9_-]{43};/);
     expect(cookie).toMatch(/; HttpOnly/);
     expect(cookie).toMatch(/; Secure/);
     expect(cookie).toMatch(/; SameSite=Strict/);
-    expect(cookie).toMatch(/; Path=\/admin/);
+    expect(cookie).toMatch(/; Path=\/;/);
     const page = await request(t.app)
       .get('/admin?view=events&lang=en')
       .set('Cookie', cookie.split(';')[0] as string);
@@ -70,7 +70,7 @@ describe('the finance page /admin', () => {
     expect(keys).toHaveLength(1);
     const stored = JSON.stringify(await t.redis.hgetall(keys[0] as string));
     expect(stored).not.toContain(financeKey);
-    expect(keys[0]).not.toContain(cookie.slice('rs_admin='.length, cookie.indexOf(';')));
+    expect(keys[0]).not.toContain(cookie.slice('__Host-rs_admin='.length, cookie.indexOf(';')));
   });
 
   it('a wrong key answers a 401 page and no cookie', async () => {

@@ -95,7 +95,7 @@ describe('the sign-in page in a real browser', () => {
     await page.waitForURL(`${site}/article#support-restored`);
 
     const cookies = await context.cookies(`${service}/v1/tokens/refresh`);
-    expect(cookies.find((c) => c.name === 'rs_refresh')).toMatchObject({
+    expect(cookies.find((c) => c.name === '__Host-rs_refresh')).toMatchObject({
       httpOnly: true,
       secure: true,
       sameSite: 'Lax',

@@ -103,8 +103,11 @@ describe('card-testing defence', () => {
         .send({ ...once, email: 'reader@example.org' })
         .expect(201);
       const keys = await t.redis.keys(`${t.prefix}*`);
+      const emailDigest = createHash('sha256').update('reader@example.org').digest('hex');
       expect(keys.sort()).toEqual([
-        `${t.prefix}rl:checkout:email:${createHash('sha256').update('reader@example.org').digest('hex')}`,
+        `${t.prefix}rl:checkout:email:${emailDigest}:127.0.0.1`,
+        `${t.prefix}rl:checkout:email_ceiling:${emailDigest}`,
+        `${t.prefix}rl:checkout:global:all`,
         `${t.prefix}rl:checkout:ip:127.0.0.1`,
       ]);
     } finally {

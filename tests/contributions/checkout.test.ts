@@ -18,6 +18,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const checkout = (body: object, app = t.app) => request(app).post('/v1/checkout').send(body);
+/** Every checkout names its supporter in the metadata (a new one here: no proof came with the request). */
+const chosen = expect.stringMatching(/^sup_[A-Za-z0-9]{16,24}$/);
 
 describe('POST /v1/checkout creates one Stripe Checkout Session per choice', () => {
   it('makes a one-off EUR contribution in French a payment-mode donation that creates a customer', async () => {
@@ -40,14 +42,16 @@ describe('POST /v1/checkout creates one Stripe Checkout Session per choice', () 
       customer_creation: 'always',
       locale: 'fr',
       'metadata[frequency]': 'once',
+      'metadata[supporterId]': chosen,
       'payment_intent_data[metadata][frequency]': 'once',
+      'payment_intent_data[metadata][supporterId]': chosen,
       success_url: `${site}/?session_id={CHECKOUT_SESSION_ID}`,
       cancel_url: `${site}/`,
     });
     expect(stripe.scope.isDone()).toBe(true);
   });
 
-  it('makes a monthly contribution a subscription with the email, site user id and campaign', async () => {
+  it('makes a monthly contribution a subscription with the email and campaign; the browser’s site user id only as unverified metadata', async () => {
     const stripe = fakeCheckoutSessions();
     await checkout({
       amount: 500,
@@ -60,7 +64,7 @@ describe('POST /v1/checkout creates one Stripe Checkout Session per choice', () 
       returnUrl: `${site}/article/123?utm_source=banner#comments`,
     }).expect(201);
 
-    const metadata = { frequency: 'monthly', campaign: 'banner-b', siteUserId: 'u-42' };
+    const metadata = { frequency: 'monthly', campaign: 'banner-b', unverifiedSiteUserId: 'u-42' };
     expect(stripe.calls[0]?.body).toEqual({
       mode: 'subscription',
       'line_items[0][quantity]': '1',
@@ -71,9 +75,8 @@ describe('POST /v1/checkout creates one Stripe Checkout Session per choice', () 
       submit_type: 'donate',
       customer_email: 'reader@example.org',
       locale: 'en',
-      client_reference_id: 'u-42',
-      ...flat('metadata', metadata),
-      ...flat('subscription_data[metadata]', metadata),
+      ...flat('metadata', { ...metadata, supporterId: chosen }),
+      ...flat('subscription_data[metadata]', { ...metadata, supporterId: chosen }),
       success_url: `${site}/article/123?utm_source=banner&session_id={CHECKOUT_SESSION_ID}#comments`,
       cancel_url: `${site}/article/123?utm_source=banner#comments`,
     });
@@ -93,7 +96,9 @@ describe('POST /v1/checkout creates one Stripe Checkout Session per choice', () 
       submit_type: 'donate',
       locale: 'auto',
       'metadata[frequency]': 'annual',
+      'metadata[supporterId]': chosen,
       'subscription_data[metadata][frequency]': 'annual',
+      'subscription_data[metadata][supporterId]': chosen,
       success_url: `${site}/?session_id={CHECKOUT_SESSION_ID}`,
       cancel_url: `${site}/`,
     });
@@ -121,9 +126,12 @@ describe('POST /v1/checkout creates one Stripe Checkout Session per choice', () 
       customer_creation: 'always',
       customer_email: 'lectrice@example.fr',
       locale: 'fr',
-      client_reference_id: '981',
-      ...flat('metadata', { frequency: 'once', siteUserId: '981' }),
-      ...flat('payment_intent_data[metadata]', { frequency: 'once', siteUserId: '981' }),
+      ...flat('metadata', { frequency: 'once', unverifiedSiteUserId: '981', supporterId: chosen }),
+      ...flat('payment_intent_data[metadata]', {
+        frequency: 'once',
+        unverifiedSiteUserId: '981',
+        supporterId: chosen,
+      }),
       success_url: `${site}/merci?session_id={CHECKOUT_SESSION_ID}`,
       cancel_url: `${site}/merci`,
     });
@@ -147,56 +155,40 @@ describe('POST /v1/checkout creates one Stripe Checkout Session per choice', () 
   });
 });
 
-describe("a returning supporter's Stripe customer is reused", () => {
+describe("a returning supporter's Stripe customer is reused, on proof only", () => {
   const lookups: string[] = [];
   const customers: SupporterCustomers = {
-    customerForSupporter: async (id) => {
-      lookups.push(`supporter:${id}`);
-      return id === 'sup_test123' ? 'cus_bytoken' : null;
+    supporterForSiteUser: async (id) => {
+      lookups.push(`siteUser:${id}`);
+      return 'sup_ofsiteuserxxxxxxxxxx';
     },
-    customerForSiteUser: async (id, email) => {
-      lookups.push(`siteUser:${id}:${email}`);
-      return id === 'known-user' && email === 'x@example.fr' ? 'cus_bysiteuser' : null;
+    actsAsItself: async () => true,
+    customerOf: async (id) => {
+      lookups.push(`customer:${id}`);
+      return id === 'sup_test123'
+        ? 'cus_bytoken'
+        : id === 'sup_ofsiteuserxxxxxxxxxx'
+          ? 'cus_bysiteuser'
+          : null;
     },
   };
   const app = () => buildApp({ ...t.deps, supporterCustomers: customers });
   beforeEach(() => lookups.splice(0));
 
-  it('a site user id alone, without the e-mail, never looks up a customer (no e-mail leak by guessed ids)', async () => {
-    const stripe = fakeCheckoutSessions();
-    await checkout(
-      { amount: 1000, currency: 'eur', frequency: 'once', siteUserId: 'known-user' },
-      app(),
-    ).expect(201);
-    expect(lookups).toEqual([]);
-    expect(stripe.calls[0]?.body).toMatchObject({
-      customer_creation: 'always',
-      client_reference_id: 'known-user',
-    });
-    expect(stripe.calls[0]?.body).not.toHaveProperty('customer');
-  });
-
-  it('passes the customer of a known site user id given with its e-mail, with no customer creation and no email', async () => {
+  it('a bare site user id and e-mail from the browser look nothing up and join nobody', async () => {
     const stripe = fakeCheckoutSessions();
     await checkout(
       { amount: 1000, currency: 'eur', frequency: 'once', email: 'x@example.fr', siteUserId: 'known-user' },
       app(),
     ).expect(201);
-    expect(stripe.calls[0]?.body).toEqual({
-      mode: 'payment',
-      'line_items[0][quantity]': '1',
-      'line_items[0][price_data][currency]': 'eur',
-      'line_items[0][price_data][unit_amount]': '1000',
-      'line_items[0][price_data][product_data][name]': 'Contribution ponctuelle',
-      submit_type: 'donate',
-      customer: 'cus_bysiteuser',
-      locale: 'auto',
-      client_reference_id: 'known-user',
-      ...flat('metadata', { frequency: 'once', siteUserId: 'known-user' }),
-      ...flat('payment_intent_data[metadata]', { frequency: 'once', siteUserId: 'known-user' }),
-      success_url: `${site}/?session_id={CHECKOUT_SESSION_ID}`,
-      cancel_url: `${site}/`,
+    expect(lookups).toEqual([]);
+    expect(stripe.calls[0]?.body).toMatchObject({
+      customer_creation: 'always',
+      customer_email: 'x@example.fr',
+      'metadata[unverifiedSiteUserId]': 'known-user',
     });
+    expect(stripe.calls[0]?.body).not.toHaveProperty('customer');
+    expect(stripe.calls[0]?.body).not.toHaveProperty('client_reference_id');
   });
 
   it('passes the customer of the supporter whose access token comes with the request', async () => {
@@ -207,8 +199,13 @@ describe("a returning supporter's Stripe customer is reused", () => {
       .set('Authorization', `Bearer ${token}`)
       .send({ amount: 1000, currency: 'eur', frequency: 'monthly' })
       .expect(201);
-    expect(lookups).toEqual(['supporter:sup_test123']);
-    expect(stripe.calls[0]?.body).toMatchObject({ mode: 'subscription', customer: 'cus_bytoken' });
+    expect(lookups).toEqual(['customer:sup_test123']);
+    expect(stripe.calls[0]?.body).toMatchObject({
+      mode: 'subscription',
+      customer: 'cus_bytoken',
+      'metadata[supporterId]': 'sup_test123',
+      'subscription_data[metadata][supporterId]': 'sup_test123',
+    });
     expect(stripe.calls[0]?.body).not.toHaveProperty('customer_creation');
   });
 
@@ -222,7 +219,10 @@ describe("a returning supporter's Stripe customer is reused", () => {
       .send({ amount: 1000, currency: 'eur', frequency: 'once' })
       .expect(201);
     expect(lookups).toEqual([]);
-    expect(stripe.calls[0]?.body).toMatchObject({ customer_creation: 'always' });
+    expect(stripe.calls[0]?.body).toMatchObject({
+      customer_creation: 'always',
+      'metadata[supporterId]': chosen,
+    });
     expect(stripe.calls[0]?.body).not.toHaveProperty('customer');
   });
 });

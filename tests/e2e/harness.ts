@@ -84,7 +84,7 @@ export interface Contribution {
   sessionId: string;
   accessToken: string;
   claims: AccessClaims;
-  /** `rs_refresh=...`, as the browser would send it back. */
+  /** `__Host-rs_refresh=...`, as the browser would send it back. */
   refreshCookie: string;
 }
 
@@ -205,7 +205,7 @@ const emailOf = (choice: CheckoutChoice): string => `${choice.siteUserId ?? 'rea
 /** The refresh cookie a claim or refresh set, as `name=value`. */
 export function refreshCookieOf(res: request.Response): string {
   const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
-  const cookie = cookies.find((c) => c.startsWith('rs_refresh='));
+  const cookie = cookies.find((c) => c.startsWith('__Host-rs_refresh='));
   if (!cookie) throw new Error(`no refresh cookie in ${JSON.stringify(cookies)}`);
   return cookie.split(';')[0] as string;
 }

@@ -26,7 +26,9 @@ describe('a one-off contribution, end to end through the Stripe stand-in', () =>
     expect(claimed.status).toBe(200);
     expect(claimed.body.entitlements).toEqual(['hide_support_asks']);
     const cookies = ([] as string[]).concat(claimed.headers['set-cookie'] ?? []);
-    expect(cookies.some((c) => /^rs_refresh=rt_sup_.*HttpOnly; Secure; SameSite=Lax$/.test(c))).toBe(true);
+    expect(cookies.some((c) => /^__Host-rs_refresh=rt_sup_.*HttpOnly; Secure; SameSite=Lax$/.test(c))).toBe(
+      true,
+    );
 
     const claims = await e.verify(claimed.body.accessToken);
     expect(claims).toMatchObject({

@@ -103,13 +103,22 @@ function monthlyWithRefundedRenewal(): EventSet {
       id,
       customer: cus,
       subscription: sub,
+      siteUserId: 'reader-b',
       amount: 1000,
       periodStart: p.start,
       periodEnd: p.end,
       payments: [invoicePayment({ invoice: id, paymentIntent: pi, amount: 1000, paidAt: p.start })],
     });
   const subAt = (o: Partial<Parameters<typeof subscription>[0]>) =>
-    subscription({ id: sub, customer: cus, amount: 1000, periodStart: p1.start, periodEnd: p1.end, ...o });
+    subscription({
+      id: sub,
+      customer: cus,
+      siteUserId: 'reader-b',
+      amount: 1000,
+      periodStart: p1.start,
+      periodEnd: p1.end,
+      ...o,
+    });
   return {
     name: 'a monthly contribution whose second renewal is refunded',
     siteUserId: 'reader-b',

@@ -49,6 +49,7 @@ describe('monthly contributions', () => {
     const sub = subscription({
       id: subId,
       customer: customerId,
+      siteUserId: 'u-m',
       periodStart: p1Start,
       periodEnd: p1End,
       ...o,
@@ -63,6 +64,7 @@ describe('monthly contributions', () => {
       id,
       customer: customerId,
       subscription: subId,
+      siteUserId: 'u-m',
       amount: o.amount ?? 500,
       periodStart: o.start,
       periodEnd: o.end,
@@ -122,7 +124,7 @@ describe('monthly contributions', () => {
       invoicePayment({ invoice: String(inv.id), paymentIntent: 'pi_listed', paidAt: p1Start }),
     ]);
     expect((await deliver(t, event('invoice.paid', withoutPayments))).status).toBe(200);
-    const { supporterId } = await entitlementsOf(t, { email: 'reader@example.fr' });
+    const { supporterId } = await entitlementsOf(t, { siteUserId: 'u-m' });
     const ledger = await loadSupporterLedger(supporterRepository(t.redis, t.prefix), supporterId as string);
     expect(ledger[0]?.stripe.paymentIntentId).toBe('pi_listed');
   });
@@ -134,6 +136,7 @@ describe('monthly contributions', () => {
     const failed = invoice({
       customer: customerId,
       subscription: subId,
+      siteUserId: 'u-m',
       status: 'open',
       periodStart: p1End,
       periodEnd: p2End,

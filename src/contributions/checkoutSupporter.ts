@@ -1,0 +1,91 @@
+import type { Request } from 'express';
+import { bearerToken } from '../platform/apiKeys';
+import type { Clock } from '../platform/clock';
+import type { Logger } from '../platform/logger';
+import { newSupporterId, supporterIdFor } from '../supporters/identity';
+import { type AccessTokens, InvalidAccessTokenError } from '../tokens/accessToken';
+import type { RefreshTokens } from '../tokens/refreshTokens';
+import type { SiteUserTokens } from '../tokens/siteUserToken';
+import { presentedRefreshToken } from '../tokens/supporterSession';
+import type { CheckoutRequest } from './checkoutRequest';
+import type { SupporterCustomers } from './supporterCustomers';
+
+/** Who a checkout pays for, decided before Stripe is asked, and what proved it. */
+export interface CheckoutSupporter {
+  supporterId: string;
+  proof: 'site_user' | 'access_token' | 'refresh_token' | 'none';
+  /** The site user id the site's backend vouched for (never the browser's bare `siteUserId`). */
+  siteUserId: string | null;
+  /** The Stripe customer a proved supporter already pays with; null for a new reader. */
+  customer: string | null;
+}
+
+export interface CheckoutSupporterDeps {
+  accessTokens: AccessTokens;
+  refreshTokens: RefreshTokens;
+  siteUserTokens: SiteUserTokens;
+  supporterCustomers: SupporterCustomers;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Decides the supporter a payment will belong to, on proof only: a site user token the site signed, else the
+ * reader's valid access token, else their refresh cookie (a lapsed supporter). Without proof the payment gets a
+ * supporter of its own, derived from the Idempotency-Key so that the same key and body still give the same
+ * session. An e-mail or a bare `siteUserId` in the body proves nothing, so it joins nobody. Stale tokens are
+ * ignored, never refused: they only ever save a customer, and nobody must be stopped from contributing.
+ */
+export async function decideCheckoutSupporter(
+  deps: CheckoutSupporterDeps,
+  req: Request,
+  request: CheckoutRequest,
+  idempotencyKey: string | null,
+): Promise<CheckoutSupporter> {
+  const proved = async (
+    supporterId: string,
+    proof: CheckoutSupporter['proof'],
+    siteUserId: string | null,
+  ) => ({
+    supporterId,
+    proof,
+    siteUserId,
+    customer: await deps.supporterCustomers.customerOf(supporterId),
+  });
+
+  if (request.siteUserToken !== undefined) {
+    const siteUserId = await deps.siteUserTokens.verify(request.siteUserToken);
+    return proved(await deps.supporterCustomers.supporterForSiteUser(siteUserId), 'site_user', siteUserId);
+  }
+  const fromToken = accessTokenHolder(deps, req);
+  if (fromToken && (await deps.supporterCustomers.actsAsItself(fromToken))) {
+    return proved(fromToken, 'access_token', null);
+  }
+  const refresh = presentedRefreshToken(req);
+  const fromCookie = refresh ? await deps.refreshTokens.holder(refresh, deps.clock.now()) : null;
+  if (fromCookie && (await deps.supporterCustomers.actsAsItself(fromCookie))) {
+    return proved(fromCookie, 'refresh_token', null);
+  }
+  const { siteUserToken: _token, ...body } = request;
+  return {
+    supporterId: idempotencyKey ? supporterIdFor(idempotencyKey, body) : newSupporterId(),
+    proof: 'none',
+    siteUserId: null,
+    customer: null,
+  };
+}
+
+function accessTokenHolder(deps: CheckoutSupporterDeps, req: Request): string | null {
+  const token = bearerToken(req.headers.authorization);
+  if (!token) return null;
+  try {
+    return deps.accessTokens.verifyAccessToken(token).sub;
+  } catch (error) {
+    if (!(error instanceof InvalidAccessTokenError)) throw error;
+    (req.log ?? deps.logger).info(
+      { reason: error.reason },
+      'checkout: ignoring an access token that does not verify',
+    );
+    return null;
+  }
+}
