@@ -134,7 +134,11 @@ export function personalDataStore(redis: RedisClient, prefix: string) {
       let dropped = 0;
       for (const id of supporterIds.filter((s) => s.startsWith('sup_'))) {
         const keys = await scanKeys(`${prefix}{${id}}:refresh*`);
-        for (const key of keys) dropped += await redis.unlink(key);
+        // The list of a supporter's families is bookkeeping, not a token: deleted, not counted.
+        for (const key of keys) {
+          const gone = await redis.unlink(key);
+          if (!key.endsWith(':refresh-families')) dropped += gone;
+        }
       }
       return dropped;
     },

@@ -137,7 +137,7 @@ describe('the finance page /admin', () => {
   });
 
   it('an admin session replays a failed event from its button: applied once, audited with the key name', async () => {
-    const scenario = monthlyInvoice('pi_page');
+    const scenario = monthlyInvoice('pi_page', 'u-page');
     await failThenSubscribe(t, scenario, 'u-page');
     const id = String(scenario.paid.id);
     const session = await signIn(adminKey);

@@ -129,7 +129,8 @@ describe('the finance page in a browser', () => {
 
 /** An invoice event that failed (Stripe unreachable while it was applied); the reader's checkout then landed. */
 async function aFailedEvent(t: TestApp): Promise<string> {
-  const scenario = monthlyInvoice();
-  await failThenSubscribe(t, scenario, stripeId('u'));
+  const reader = stripeId('u');
+  const scenario = monthlyInvoice(undefined, reader);
+  await failThenSubscribe(t, scenario, reader);
   return String(scenario.paid.id);
 }

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import jwt from 'jsonwebtoken';
 import Stripe from 'stripe';
 import request from 'supertest';
 import { ManualClock } from '../../src/platform/clock';
@@ -24,6 +26,7 @@ import type { TestApp } from '../helpers/app';
  */
 
 export const site = 'https://www.example.fr';
+const siteUserTokenSecret = 'the-e2e-site-signs-its-users-with-this-secret';
 export const startTime = Date.parse('2026-11-02T10:00:00Z');
 export const dayMs = 86_400_000;
 
@@ -119,6 +122,8 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       STRIPE_WEBHOOK_SECRETS: standIn.webhookSecret,
       // One test IP makes every checkout of a scenario; the limiter is not what is tested here.
       CHECKOUT_RATE_LIMIT_PER_IP: '1000',
+      CHECKOUT_RATE_LIMIT_PER_EMAIL: '1000',
+      SITE_USER_TOKEN_SECRETS: siteUserTokenSecret,
     },
   });
   const server: Server = t.app.listen(0, '127.0.0.1');
@@ -142,11 +147,27 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
     return res.body as AccessClaims;
   };
 
+  /** A signed-in reader: the site's backend vouches for them with a short-lived token, as the README shows. */
+  const vouchFor = (siteUserId: string) => {
+    const now = Math.floor(clock.now() / 1000);
+    return jwt.sign(
+      { sub: siteUserId, aud: 'reader-support', iat: now, exp: now + 300, jti: randomUUID() },
+      siteUserTokenSecret,
+      { algorithm: 'HS256' },
+    );
+  };
+
   const checkout = async (choice: CheckoutChoice): Promise<{ id: string; url: string }> => {
+    const { siteUserId, ...rest } = choice;
     const res = await request(t.app)
       .post('/v1/checkout')
       .set('Origin', site)
-      .send({ currency: 'eur', returnUrl: `${site}/merci`, ...choice });
+      .send({
+        currency: 'eur',
+        returnUrl: `${site}/merci`,
+        ...rest,
+        ...(siteUserId ? { siteUserToken: vouchFor(siteUserId) } : {}),
+      });
     if (res.status !== 201) throw new Error(`POST /v1/checkout answered ${res.status}: ${res.text}`);
     return res.body as { id: string; url: string };
   };
@@ -199,7 +220,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   };
 }
 
-/** Each reader their own address (one e-mail is one person: supporters are joined by it). */
+/** Each reader their own address. */
 const emailOf = (choice: CheckoutChoice): string => `${choice.siteUserId ?? 'reader'}@example.org`;
 
 /** The refresh cookie a claim or refresh set, as `name=value`. */

@@ -1,4 +1,5 @@
-import { type E2E, iso, startE2E, startTime } from './harness';
+import request from 'supertest';
+import { type E2E, iso, refreshCookieOf, site, startE2E, startTime } from './harness';
 
 let e: E2E;
 beforeEach(async () => {
@@ -7,7 +8,7 @@ beforeEach(async () => {
 afterEach(() => e.close());
 
 describe('a SEPA Direct Debit (a delayed payment), end to end through the Stripe stand-in', () => {
-  it('pending: the claim answers 202 and grants nothing; once the debit succeeds, the claim answers 200 and a supporter', async () => {
+  it('pending: the claim answers 202, grants nothing and sets the refresh cookie; once the debit succeeds, that browser’s claim answers 200 and a supporter', async () => {
     const reader = { siteUserId: 'sepa-ok' };
     const { id } = await e.checkout({ amount: 1500, frequency: 'once', ...reader });
     e.standIn.control.completeCheckout(id, 'sepa_pending', { email: 'sepa@example.org' });
@@ -16,14 +17,24 @@ describe('a SEPA Direct Debit (a delayed payment), end to end through the Stripe
     const pending = await e.claim(id);
     expect(pending.status).toBe(202);
     expect(pending.body).toEqual({ status: 'pending' });
-    expect(pending.headers['set-cookie']).toBeUndefined();
+    // The cookie recognises this browser when the debit settles, days later, past the claim's one-hour window.
+    const refreshed = await e.refresh(refreshCookieOf(pending));
+    expect(refreshed.body).toMatchObject({ accessToken: null, entitlements: [] });
+    const cookie = refreshCookieOf(refreshed);
     expect(await e.entitlements(reader)).toMatchObject({ entitlements: [], validUntil: null });
 
     await e.advance({ days: 3 });
     e.standIn.control.settleCheckout(id, 'succeed');
     await e.settle();
 
-    const paid = await e.claim(id);
+    // Two hours after the debit settled, the session id alone no longer answers; the claiming browser does.
+    e.clock.advance(2 * 3600 * 1000);
+    expect((await e.claim(id)).status).toBe(410);
+    const paid = await request(e.t.app)
+      .post('/v1/tokens')
+      .set('Origin', site)
+      .set('Cookie', cookie)
+      .send({ checkoutSessionId: id });
     expect(paid.status).toBe(200);
     const claims = await e.verify(paid.body.accessToken);
     expect(claims).toMatchObject({ ent: ['hide_support_asks'], tier: 'supporter', recurring: false });

@@ -20,7 +20,7 @@ describe('replaying a stored event', () => {
   useFakeStripeApi();
   beforeEach(async () => {
     t = await createAdminTestApp();
-    scenario = monthlyInvoice('pi_replayed');
+    scenario = monthlyInvoice('pi_replayed', 'u-replay');
   });
   afterEach(async () => {
     nock.cleanAll();

@@ -146,7 +146,9 @@ export function renderAsk(host: HTMLElement, context: AskContext, notice: string
       busy = true;
       submit.setAttribute('aria-disabled', 'true');
       status.textContent = w.redirecting;
-      const url = await startCheckout(env, body, idempotency.key, w);
+      // Fetched now, not with the page: a signed-in reader's token must never sit in a cached page.
+      const siteUserToken = await fetchSiteUserToken(env);
+      const url = await startCheckout(env, { ...body, siteUserToken }, idempotency.key, w);
       if (typeof url === 'string') {
         location.assign(url);
         return;
@@ -199,6 +201,29 @@ export function renderMessage(host: HTMLElement, lang: Lang, title: string, text
       ),
     ),
   );
+}
+
+/**
+ * The site's token vouching for its signed-in reader, from `data-site-user-token-url` (same site, with the site's
+ * cookies); undefined when there is none or it cannot be had: the reader then gives as a guest, never blocked.
+ */
+async function fetchSiteUserToken(env: Environment): Promise<string | undefined> {
+  if (!env.siteUserTokenUrl) return undefined;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 4000);
+  try {
+    const response = await fetch(new URL(env.siteUserTokenUrl, location.href).toString(), {
+      credentials: 'include',
+      headers: { Accept: 'application/json' },
+      signal: controller.signal,
+    });
+    if (!response.ok) return undefined;
+    return stringField(await response.json(), 'token') ?? undefined;
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** `POST /v1/checkout` → the Checkout URL, or what to tell the reader. */

@@ -12,7 +12,13 @@ export interface Environment {
   campaign: string | null;
   /** Where Stripe sends the reader back; the current page (without session id or hash) when absent. */
   returnUrl: string | null;
+  /** The browser's word for who is signed in on the site: kept with the payment for finance, proves nothing. */
   siteUserId: string | null;
+  /**
+   * `data-site-user-token-url`: a URL on the site that answers `{"token": "…"}` for the signed-in reader (a
+   * short-lived token its backend signs), fetched when the reader clicks, so that cached pages carry none.
+   */
+  siteUserTokenUrl: string | null;
   /** Caps every request's deadline (`data-timeout-ms`), for sites that would rather wait less. */
   timeoutMs: number | null;
   /** `data-debug`: explain on the console why the ask is shown or hidden. */
@@ -48,6 +54,7 @@ export function readEnvironment(tag: HTMLScriptElement | null): Environment | nu
     campaign: data.campaign ?? null,
     returnUrl: data.returnUrl ?? null,
     siteUserId: data.siteUserId ?? null,
+    siteUserTokenUrl: data.siteUserTokenUrl ?? null,
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : null,
     debug: data.debug !== undefined,
   };
