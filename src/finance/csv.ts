@@ -1,12 +1,19 @@
 import type { Response } from 'express';
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a leading =+-@ is defused. */
+/**
+ * Where a spreadsheet may start a cell that it would run as a formula (CSV injection): the start of the text, or
+ * after a `;` or `,` — French Excel splits on `;`, and a quoted field does not stop it — past any spaces (plain,
+ * no-break, ideographic), on `= + - @`, their fullwidth forms, a tab or a carriage return.
+ */
+const formulaStart = /(^|[;,])([ \u00a0\u3000]*)([=+\-@\t\r\uff1d\uff0b\uff0d\uff20])/g;
+
+/** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; every formula start is defused. */
 export function csvField(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
   let text = String(value);
-  // Spreadsheets run cells starting with these as formulas (CSV injection): raw event text must not.
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  // Raw event text (names, addresses) is the reader's: it must never run in finance's spreadsheet.
+  if (typeof value === 'string') text = text.replace(formulaStart, "$1$2'$3");
+  return /[",;\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** One CSV line, CRLF-terminated. */

@@ -204,8 +204,14 @@ function joinMaps<T>(
   if (!b) return a;
   const out: Record<string, T> = { ...a };
   for (const [key, value] of Object.entries(b)) {
-    const existing = out[key];
-    out[key] = existing === undefined ? value : join(existing, value);
+    const existing = Object.hasOwn(out, key) ? out[key] : undefined;
+    // Defined, not assigned: a key such as `__proto__` (from a signed but hostile event) stays a plain key.
+    Object.defineProperty(out, key, {
+      value: existing === undefined ? value : join(existing, value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

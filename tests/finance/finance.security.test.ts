@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { csvField } from '../../src/finance/csv';
 import { financeKey, siteKey } from '../fixtures/site';
 import { useFakeStripeApi } from '../fixtures/stripe/deliver';
 import { createTestApp, type TestApp } from '../helpers/app';
@@ -60,6 +61,21 @@ describe('finance endpoints: who may read them (security)', () => {
       .set('Authorization', `Bearer ${financeKey}`)
       .set('Accept', 'text/csv');
     expect(res.text).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
+  });
+
+  it.each([
+    [
+      'a formula after a semicolon (French Excel splits on it)',
+      'Dupont;=cmd|"/c calc"!A1',
+      `"Dupont;'=cmd|""/c calc""!A1"`,
+    ],
+    ['a formula after a comma', 'a, +1', `"a, '+1"`],
+    ['a formula behind a space', ' =1+1', ` '=1+1`],
+    ['a formula behind a no-break space', '\u00a0@SUM(A1)', `\u00a0'@SUM(A1)`],
+    ['a fullwidth equals sign', '\uff1d1+1', `'\uff1d1+1`],
+    ['a plain name', 'Camille Dupont', 'Camille Dupont'],
+  ])('defuses %s', (_name, cell, written) => {
+    expect(csvField(cell)).toBe(written);
   });
 
   it('every finance route is in the OpenAPI document with its API key security', async () => {
