@@ -134,3 +134,73 @@ async function aFailedEvent(t: TestApp): Promise<string> {
   await failThenSubscribe(t, scenario, reader);
   return String(scenario.paid.id);
 }
+
+describe('the finance page read from a page of the news site (security)', () => {
+  jest.setTimeout(60_000);
+  useFakeStripeApi();
+  let t: TestApp;
+  let service: Awaited<ReturnType<typeof listen>>;
+  let site: Awaited<ReturnType<typeof listen>>;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // Same site, two origins, as support.example.fr beside www.example.fr: the SameSite=Strict session cookie
+    // rides along with the site's requests, so only the absence of CORS and fetch metadata keep it unreadable.
+    service = await listen('localhost');
+    site = await listen('localhost');
+    t = await createAdminTestApp({ env: { PUBLIC_URL: service.url, SITE_ORIGINS: site.url } });
+    service.handle(t.app);
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    for (const s of [service, site]) {
+      s.server.closeAllConnections();
+      await new Promise((resolve) => s.server.close(resolve));
+    }
+    await t.close();
+  });
+
+  it('a script on a site origin inside SITE_ORIGINS reads neither the page, its CSRF token nor the CSV', async () => {
+    nock('https://api.stripe.com')
+      .persist()
+      .get('/v1/balance_transactions')
+      .query(true)
+      .reply(200, { object: 'list', data: [], has_more: false, url: '/v1/balance_transactions' });
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${service.url}/admin?lang=en`);
+    await page.getByLabel('API key').fill(adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).press('Enter');
+    await page.waitForURL(/\/admin\?lang=en$/);
+
+    site.handle((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<!doctype html><title>article</title><p>An article with an ad script.</p>');
+    });
+    await page.goto(`${site.url}/article`);
+    const stolen = await page.evaluate(async (serviceUrl) => {
+      const attempts: string[] = [];
+      for (const path of ['/admin?view=events', '/admin?view=audit', '/admin/events.csv']) {
+        try {
+          const res = await fetch(`${serviceUrl}${path}`, { credentials: 'include' });
+          attempts.push(`${path} read ${res.status}: ${(await res.text()).slice(0, 40)}`);
+        } catch {
+          attempts.push(`${path} refused`);
+        }
+      }
+      return attempts;
+    }, service.url);
+    expect(stolen).toEqual([
+      '/admin?view=events refused',
+      '/admin?view=audit refused',
+      '/admin/events.csv refused',
+    ]);
+    // And the banner's routes still answer the site.
+    const config = await page.evaluate(
+      async (serviceUrl) => (await fetch(`${serviceUrl}/v1/config`, { credentials: 'include' })).status,
+      service.url,
+    );
+    expect(config).toBe(200);
+    await page.context().close();
+  });
+});
