@@ -99,7 +99,7 @@ describe('the sign-in page in a real browser', () => {
       httpOnly: true,
       secure: true,
       sameSite: 'Lax',
-      path: '/v1/tokens',
+      path: '/',
     });
     await context.close();
   });
