@@ -26,6 +26,7 @@ import { createMetrics } from './platform/metrics';
 import { createOpenApiRegistry } from './platform/openapi';
 import type { RedisClient } from './platform/redis';
 import { portalRoutes } from './portal/routes';
+import { identityRoutes } from './repair/identityRoutes';
 import { repairRoutes } from './repair/routes';
 import { signInRoutes } from './signin/routes';
 import { supporterCustomers } from './supporters/customers';
@@ -104,6 +105,12 @@ export function buildApp(deps: AppDeps): Express {
   app.use(adminPageRoutes({ ...deps, webhook, audit }, openapi));
 
   const repository = supporterRepository(deps.redis, config.redis.keyPrefix);
+  const refreshTokens = new RefreshTokens(
+    deps.redis,
+    config.redis.keyPrefix,
+    config.jwt.refreshTokenTtlS * 1000,
+  );
+  app.use(identityRoutes({ ...deps, repository, refreshTokens, audit }, openapi));
   registerLedgerTotals(
     metrics.registry,
     () => ledgerReader(deps.redis, config.redis.keyPrefix, repository),
@@ -114,11 +121,6 @@ export function buildApp(deps: AppDeps): Express {
     clock: deps.clock,
     config,
   });
-  const refreshTokens = new RefreshTokens(
-    deps.redis,
-    config.redis.keyPrefix,
-    config.jwt.refreshTokenTtlS * 1000,
-  );
   const sessions = supporterSessions({ config, clock: deps.clock, repository, accessTokens, refreshTokens });
   const onRefused = metrics.refused;
   app.use(tokenRoutes({ config, accessTokens }, openapi));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '../platform/redis';
+import { type RedisClient, scanKeys } from '../platform/redis';
 import { type SupporterRecord, serialiseRecord } from '../supporters/record';
 import { emailDigest } from '../supporters/repository';
 import { type ErasedIdentity, mightNamePerson, namesPerson, redactRawEvent } from './redaction';
@@ -73,20 +73,6 @@ export function identityOf(records: SupporterRecord[]): ErasedIdentity {
 export function personalDataStore(redis: RedisClient, prefix: string) {
   const recordKey = (owner: string) => `${prefix}{${owner}}:record`;
 
-  async function scanKeys(pattern: string): Promise<string[]> {
-    const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
-    const found: string[] = [];
-    for (const node of nodes) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        found.push(...keys);
-      } while (cursor !== '0');
-    }
-    return found;
-  }
-
   return {
     /** When the supporter was erased (ms), or null. */
     async erasedAt(owner: string): Promise<number | null> {
@@ -133,7 +119,7 @@ export function personalDataStore(redis: RedisClient, prefix: string) {
     async dropRefreshTokens(supporterIds: string[]): Promise<number> {
       let dropped = 0;
       for (const id of supporterIds.filter((s) => s.startsWith('sup_'))) {
-        const keys = await scanKeys(`${prefix}{${id}}:refresh*`);
+        const keys = await scanKeys(redis, `${prefix}{${id}}:refresh*`);
         // The list of a supporter's families is bookkeeping, not a token: deleted, not counted.
         for (const key of keys) {
           const gone = await redis.unlink(key);

@@ -24,6 +24,21 @@ const clientOptions: RedisOptions = {
   retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
 };
 
+/** Every key matching a pattern, on every primary of a Cluster (SCAN, never KEYS: the Redis may be large). */
+export async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
+  const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
+  const found: string[] = [];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      found.push(...keys);
+    } while (cursor !== '0');
+  }
+  return found;
+}
+
 /** Builds a client from the config without waiting for it (tests and `/readyz` use this directly). */
 export function createRedisClient(config: Pick<Config, 'redis'>, overrides: RedisOptions = {}): RedisClient {
   const options = { ...clientOptions, ...overrides };

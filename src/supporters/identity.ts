@@ -122,7 +122,15 @@ export async function indexIdentity(
   }
 }
 
-/** A supporter with no proof of its own: no vouched site user id and no proved e-mail. */
-export function hasNoProof(record: { siteUserId: string | null; provedEmails?: string[] }): boolean {
-  return record.siteUserId === null && (record.provedEmails ?? []).length === 0;
+/** A supporter with no proof of its own: no vouched site user id, no proved e-mail, no admin link into it. */
+export function hasNoProof(record: {
+  siteUserId: string | null;
+  provedEmails?: string[];
+  linkedFrom?: string[];
+}): boolean {
+  return (
+    record.siteUserId === null &&
+    (record.provedEmails ?? []).length === 0 &&
+    (record.linkedFrom ?? []).length === 0
+  );
 }

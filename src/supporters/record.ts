@@ -122,6 +122,8 @@ export interface SupporterRecord {
   balanceTransactions: Record<string, BalanceTransactionFact>;
   /** Records merged into this one (other supporters found to be the same person, facts that waited). */
   mergedFrom: string[];
+  /** Supporters an admin linked into this one (a reader wrote in): a proof, judged before the link's merge. */
+  linkedFrom?: string[];
 }
 
 /** What an event teaches us, before it is known which record it lands in. */
@@ -168,6 +170,9 @@ export function mergeFacts(record: SupporterRecord, facts: SupporterFacts): Supp
       joinBalanceTransaction,
     ),
     mergedFrom: union(record.mergedFrom, facts.mergedFrom ?? []),
+    ...(record.linkedFrom || facts.linkedFrom
+      ? { linkedFrom: union(record.linkedFrom ?? [], facts.linkedFrom ?? []) }
+      : {}),
   };
 }
 
