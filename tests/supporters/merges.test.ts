@@ -1,0 +1,143 @@
+import { pino } from 'pino';
+import { proveEmail } from '../../src/supporters/proveEmail';
+import { supporterRepository } from '../../src/supporters/repository';
+import { createSiteTestApp } from '../fixtures/site';
+import { checkoutSession, event } from '../fixtures/stripe/builders';
+import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import type { TestApp } from '../helpers/app';
+
+/**
+ * Merges under the worst interleavings, forced with barriers around the real repository: every fact ends in
+ * exactly one supporter, and a merge that loses the race leaves no trace in its target.
+ */
+
+let t: TestApp;
+useFakeStripeApi();
+beforeEach(async () => {
+  t = await createSiteTestApp();
+});
+afterEach(() => t.close());
+
+const repository = () => supporterRepository(t.redis, t.prefix);
+const pay = (o: Parameters<typeof checkoutSession>[0]) =>
+  deliver(t, event('checkout.session.completed', checkoutSession(o)));
+
+/** Resolves for everyone once `parties` have arrived (or after a second, so a refusal never hangs the test). */
+function barrier(parties: number): () => Promise<void> {
+  let arrived = 0;
+  let open: () => void = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+    setTimeout(resolve, 1000);
+  });
+  return async () => {
+    arrived++;
+    if (arrived >= parties) open();
+    await opened;
+  };
+}
+
+it('a guest who typed two e-mails, proved at the same moment by their two owners, ends in exactly one of them', async () => {
+  // Two readers, each the proved owner of an address; a guest paid €60 typing one address, then the other.
+  await pay({
+    supporterId: 'sup_ownerone0000000000',
+    email: 'one@example.fr',
+    paymentIntent: 'pi_one',
+    amount: 300,
+  });
+  await pay({
+    supporterId: 'sup_ownertwo0000000000',
+    email: 'two@example.fr',
+    paymentIntent: 'pi_two',
+    amount: 300,
+  });
+  for (const [owner, email] of [
+    ['sup_ownerone0000000000', 'one@example.fr'],
+    ['sup_ownertwo0000000000', 'two@example.fr'],
+  ] as const) {
+    expect(
+      await proveEmail(
+        { repository: repository(), logger: t.deps.logger, revokeRefreshFamilies: async () => 0 },
+        email,
+        owner,
+      ),
+    ).toBe(owner);
+  }
+  await pay({
+    supporterId: 'sup_guest000000000000',
+    email: 'one@example.fr',
+    paymentIntent: 'pi_guest',
+    amount: 6000,
+  });
+  await pay({
+    supporterId: 'sup_guest000000000000',
+    email: 'two@example.fr',
+    paymentIntent: 'pi_guest2',
+    amount: 300,
+  });
+
+  // Both proofs have judged the guest mergeable before either marks it.
+  const beforeMarks = barrier(2);
+  const racing = {
+    ...repository(),
+    markMerged: async (...args: Parameters<ReturnType<typeof repository>['markMerged']>) => {
+      await beforeMarks();
+      return repository().markMerged(...args);
+    },
+  };
+  const deps = {
+    repository: racing,
+    logger: pino({ level: 'silent' }),
+    revokeRefreshFamilies: async () => 0,
+  };
+  await Promise.all([
+    proveEmail(deps, 'one@example.fr', 'sup_ownerone0000000000'),
+    proveEmail(deps, 'two@example.fr', 'sup_ownertwo0000000000'),
+  ]);
+
+  const [one, two] = await Promise.all([
+    repository().load('sup_ownerone0000000000'),
+    repository().load('sup_ownertwo0000000000'),
+  ]);
+  const holders = [one, two].filter((s) => s.record?.payments.pi_guest !== undefined);
+  expect(holders).toHaveLength(1);
+  const ledgers = await Promise.all([
+    repository().ledger('sup_ownerone0000000000'),
+    repository().ledger('sup_ownertwo0000000000'),
+  ]);
+  expect(ledgers.flat().filter((e) => e.stripe.paymentIntentId === 'pi_guest')).toHaveLength(1);
+  const guest = await repository().loadFollowingMerges('sup_guest000000000000');
+  expect(guest.state.record?.payments.pi_guest?.amount).toBe(6000);
+});
+
+it('a crash between marking a merge and copying its facts is repaired by the next reader that follows it', async () => {
+  await pay({
+    supporterId: 'sup_owner00000000000000',
+    email: 'o@example.fr',
+    paymentIntent: 'pi_owner',
+    amount: 300,
+  });
+  await pay({
+    supporterId: 'sup_crashed0000000000',
+    email: 'o@example.fr',
+    paymentIntent: 'pi_crashed',
+    amount: 900,
+  });
+  const source = await repository().load('sup_crashed0000000000');
+  // The merge marked the source, then the process died before copying.
+  expect(
+    await repository().markMerged('sup_crashed0000000000', source.version, 'sup_owner00000000000000'),
+  ).toBe('ok');
+  expect((await repository().load('sup_owner00000000000000')).record?.payments.pi_crashed).toBeUndefined();
+
+  // A refund of the crashed payment, say, finds it through its payment intent, which still names the source.
+  const followed = await repository().loadFollowingMerges('sup_crashed0000000000');
+  expect(followed.owner).toBe('sup_owner00000000000000');
+  expect(followed.state.record?.payments.pi_crashed?.amount).toBe(900);
+  const after = await repository().load('sup_crashed0000000000');
+  expect(after.mergePending).toBe(false);
+  expect(await repository().ledger('sup_crashed0000000000')).toEqual([]);
+  expect(
+    (await repository().ledger('sup_owner00000000000000')).map((e) => e.stripe.paymentIntentId).sort(),
+  ).toEqual(['pi_crashed', 'pi_owner']);
+});
