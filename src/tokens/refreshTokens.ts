@@ -154,7 +154,8 @@ export class RefreshTokens {
   }
 }
 
-function supporterOf(token: string): string | null {
+/** The supporter a refresh token names, by its shape alone (nothing is proved until it is rotated or held). */
+export function supporterOf(token: string): string | null {
   const match = /^rt_(sup_[A-Za-z0-9_-]{1,64})\.[A-Za-z0-9_-]{43}$/.exec(token);
   return match?.[1] ?? null;
 }

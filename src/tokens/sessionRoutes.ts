@@ -6,7 +6,7 @@ import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { z } from '../platform/zod';
 import type { SupporterRepository } from '../supporters/repository';
 import { type ClaimOutcome, claimCheckoutSession } from './claim';
-import type { RefreshTokens } from './refreshTokens';
+import { type RefreshTokens, supporterOf } from './refreshTokens';
 import { presentedRefreshToken, type SupporterSessions, supporterTokensSchema } from './supporterSession';
 
 const claimBodySchema = z
@@ -133,15 +133,19 @@ export function sessionRoutes(deps: SessionRouteDeps, openapi: OpenAPIRegistry):
     const presented = presentedRefreshToken(req, body);
     if (!presented)
       throw new AppError('unauthorized', 'No refresh token: claim a checkout session or sign in.');
+    // The answer is built before the token is spent: if building it fails (storage down), nothing is spent and the
+    // browser retries with the same cookie; once spent, nothing is left that can fail.
+    const named = supporterOf(presented);
+    const tokens = named ? await sessions.accessFor(named) : null;
     const rotated = await deps.refreshTokens.rotate(presented, deps.clock.now());
-    if (!rotated.ok) {
+    if (!rotated.ok || !tokens) {
       sessions.clearCookie(res);
       throw new AppError(
         'unauthorized',
-        `The refresh token is ${rotated.reason === 'reused' ? 'reused: every token of its family is revoked' : rotated.reason}.`,
+        `The refresh token is ${rotated.ok ? 'unknown' : rotated.reason === 'reused' ? 'reused: every token of its family is revoked' : rotated.reason}.`,
       );
     }
-    await sessions.continue(req, res, rotated.supporterId, rotated);
+    sessions.answer(req, res, tokens, rotated);
   });
 
   return router;

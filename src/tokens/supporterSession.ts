@@ -58,7 +58,13 @@ export function supporterSessions(deps: SupporterSessionDeps) {
     // The token's own supporter only: once merged into another, its tokens open nothing.
     const record = await loadTokenHolder(deps.repository, supporterId);
     const standing = deriveEntitlements(record, deps.config.policy, now);
-    if (!record || standing.tier === null || standing.reviewAt === null) {
+    // A grant ending within the current second leaves no whole second to sign for: nothing is in force.
+    if (
+      !record ||
+      standing.tier === null ||
+      standing.reviewAt === null ||
+      standing.reviewAt < (Math.floor(now / 1000) + 1) * 1000
+    ) {
       return { accessToken: null, expiresAt: null, entitlements: [] };
     }
     const issued = deps.accessTokens.issueAccessToken({
@@ -115,15 +121,8 @@ export function supporterSessions(deps: SupporterSessionDeps) {
       setCookie(res, await deps.refreshTokens.issue(supporterId, deps.clock.now()));
     },
 
-    /** Answers with the tokens of a supporter whose refresh token was just rotated. */
-    async continue(
-      req: Request,
-      res: Response,
-      supporterId: string,
-      refresh: { token: string; expiresAtMs: number },
-    ) {
-      answer(req, res, await accessFor(supporterId), refresh);
-    },
+    /** Answers with tokens already built (a refresh: built before its token was spent) and the rotated cookie. */
+    answer,
 
     clearCookie(res: Response): void {
       res.clearCookie(refreshCookieName, cookieOptions);

@@ -234,6 +234,30 @@ describe('refreshing (POST /v1/tokens/refresh)', () => {
     expect((await claimsOf(res.body.accessToken)).exp).toBe(end / 1000);
   });
 
+  it('a grant ending within the current second answers accessToken null, never 500', async () => {
+    // Claimed before its webhook, the payment is dated by our clock, to the millisecond.
+    t.clock.set(Date.parse('2026-11-02T10:00:00.700Z'));
+    stripeHasSession(paidOnce());
+    const cookie = refreshCookieOf(await claim('cs_test_paid')).split(';')[0] as string;
+    const end = t.clock.now() + 90 * 24 * 3600 * 1000;
+    t.clock.set(end - 400);
+    const res = await refresh(cookie);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ accessToken: null, expiresAt: null, entitlements: [] });
+  });
+
+  it('a refresh that fails while building its answer spends nothing: the same cookie works after the grace', async () => {
+    const cookie = await supporterCookie();
+    const hmget = jest.spyOn(t.redis, 'hmget').mockRejectedValueOnce(new Error('Connection is closed.'));
+    const failed = await refresh(cookie);
+    hmget.mockRestore();
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    t.clock.advance(reuseGraceMs + 1000);
+    const retried = await refresh(cookie);
+    expect(retried.status).toBe(200);
+    expect(retried.body.entitlements).toEqual(['hide_support_asks']);
+  });
+
   it('an unknown or missing refresh token: 401; a request from a foreign origin: 403', async () => {
     expect((await refresh('__Host-rs_refresh=rt_sup_x.nope')).status).toBe(401);
     expect((await request(t.app).post('/v1/tokens/refresh').set('Origin', site).send()).status).toBe(401);
