@@ -18,9 +18,9 @@ export function verifyStripeSignature(
   nowMs: number,
 ): StripeEventEnvelope {
   if (!header) throw new AppError('invalid_signature', 'The Stripe-Signature header is missing.');
-  const timestamp = Number(/(?:^|,)\s*t=(\d+)/.exec(header)?.[1] ?? Number.NaN);
+  const timestamp = signedAt(header);
   // The SDK only refuses old timestamps; one from the future would otherwise stay valid for as long as it likes.
-  if (Number.isFinite(timestamp) && timestamp * 1000 > nowMs + signatureToleranceS * 1000) {
+  if (timestamp * 1000 > nowMs + signatureToleranceS * 1000) {
     throw new AppError('invalid_signature', 'The signature timestamp is in the future.');
   }
   let lastError: unknown = null;
@@ -51,4 +51,26 @@ export function verifyStripeSignature(
       ? 'No webhook secret is configured (STRIPE_WEBHOOK_SECRETS).'
       : `The Stripe-Signature ${reason} (checked against ${secrets.length} secret(s)).`,
   );
+}
+
+/**
+ * The header's one timestamp. The header must be exactly `t=<digits>` once and one or more `v1=<hex>` (Stripe's
+ * test mode may add `v0=`), so that the time checked here is the time the SDK checks: with two `t`, our check and
+ * the SDK's could read different ones.
+ */
+function signedAt(header: string): number {
+  const parts = header.split(',').map((part) => part.trim());
+  const times = parts.filter((part) => part.startsWith('t='));
+  const wellFormed =
+    times.length === 1 &&
+    /^t=\d{1,12}$/.test(times[0] ?? '') &&
+    parts.some((part) => /^v1=[0-9a-f]+$/.test(part)) &&
+    parts.every((part) => /^(t=\d{1,12}|v1=[0-9a-f]+|v0=[0-9a-f]+)$/.test(part));
+  if (!wellFormed) {
+    throw new AppError(
+      'invalid_signature',
+      'The Stripe-Signature header is not one `t=` and `v1=` signatures.',
+    );
+  }
+  return Number((times[0] ?? '').slice(2));
 }

@@ -55,6 +55,18 @@ describe('webhook signatures', () => {
       () => ({ body: payload, header: signature(payload, { timestamp: now() + 301 }) }),
     ],
     [
+      'two timestamps, the second an hour ahead and signed (the SDK reads the last one)',
+      () => ({ body: payload, header: `t=${now()},${signature(payload, { timestamp: now() + 3600 })}` }),
+    ],
+    [
+      'a timestamp that is not all digits',
+      () => ({ body: payload, header: signature(payload, { timestamp: now() }).replace(/^t=/, 't=+') }),
+    ],
+    [
+      'an element that is neither t, v1 nor v0',
+      () => ({ body: payload, header: `${signature(payload, { timestamp: now() })},v2=abc` }),
+    ],
+    [
       'a signed body that is not JSON',
       () => ({ body: 'not json', header: signature('not json', { timestamp: now() }) }),
     ],
