@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config';
@@ -17,7 +17,7 @@ export interface Mailer {
 }
 
 /**
- * SMTP when `SMTP_URL` is set; otherwise (development) each message is written as an .eml file under
+ * SMTP when `SMTP_URL` is set; otherwise (development) each message is written, atomically, as an .eml file under
  * `.data/outbox/`, and the path is logged so a developer can open it.
  */
 export function createMailer(
@@ -44,7 +44,10 @@ export function createMailer(
         outbox,
         `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`,
       );
-      await writeFile(path, info.message as Buffer);
+      // Written beside it, then renamed: whoever watches the outbox (a developer, a test) sees whole messages only.
+      const partial = `${path}.partial`;
+      await writeFile(partial, info.message as Buffer);
+      await rename(partial, path);
       logger.info({ path }, 'development mail written to the outbox');
       return { outboxPath: path };
     },
