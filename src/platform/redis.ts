@@ -58,17 +58,44 @@ export async function ensureDevelopmentRedis(
   logger: Logger,
 ): Promise<(() => Promise<void>) | null> {
   if (config.redis.clusterNodes || (await redisAnswers(config.redis.url))) return null;
+  if (!mayStartPrivateRedis(config)) {
+    // Operators restart Redis and services in any order: serve, answer /readyz 503, and recover when it answers.
+    logger.warn(
+      { redis: redisLocation(config.redis.url) },
+      'nothing answers at REDIS_URL yet: serving, /readyz answers 503 until it does',
+    );
+    return null;
+  }
   const server = await startPrivateRedis(config, logger);
   return () => stopProcess(server);
 }
 
-/** Connects to the configured Redis and waits until it answers. */
+/** `redis://host:port` of a Redis URL, never its password (`URL.origin` is "null" for redis: URLs). */
+export function redisLocation(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}`;
+}
+
+/**
+ * Connects to the configured Redis without waiting for it: while it does not answer, commands fail at once (503)
+ * and `/readyz` says why; the client keeps reconnecting and the service serves as soon as Redis answers.
+ */
 export async function connectRedis(config: Config, logger: Logger): Promise<RedisHandle> {
   const client = createRedisClient(config);
-  client.on('error', (error: Error) =>
-    logger.warn({ err: { message: error.message } }, 'redis connection error'),
-  );
-  await waitUntilReady(client, config.redis.url);
+  let warned = false;
+  client.on('error', (error: Error) => {
+    // Once per outage: a reconnect loop must not fill the log.
+    if (!warned)
+      logger.warn(
+        { err: { message: error.message }, redis: redisLocation(config.redis.url) },
+        'redis connection error',
+      );
+    warned = true;
+  });
+  client.on('ready', () => {
+    if (warned) logger.info({ redis: redisLocation(config.redis.url) }, 'redis answers again');
+    warned = false;
+  });
   return {
     client,
     async close() {
@@ -97,18 +124,19 @@ export async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
+/** Development on a local address: the service may start a private redis-server. Production never does. */
+function mayStartPrivateRedis(config: Config): boolean {
+  const url = new URL(config.redis.url);
+  return config.env !== 'production' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
 async function startPrivateRedis(config: Config, logger: Logger): Promise<ChildProcess> {
   const url = new URL(config.redis.url);
-  const local = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   const installed = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-  if (config.env === 'production' || !local || !installed) {
-    const why =
-      config.env === 'production'
-        ? 'production never starts its own Redis'
-        : !local
-          ? 'it is not a local address, so no private server is started'
-          : '`redis-server` is not installed (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis)';
-    throw new Error(`nothing answers at REDIS_URL=${url.origin}: ${why}. Start Redis 7 or set REDIS_URL.`);
+  if (!installed) {
+    throw new Error(
+      `nothing answers at REDIS_URL=${redisLocation(config.redis.url)}: \`redis-server\` is not installed (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis). Start Redis 7 or set REDIS_URL.`,
+    );
   }
   const dir = resolve(config.dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
@@ -125,20 +153,6 @@ async function startPrivateRedis(config: Config, logger: Logger): Promise<ChildP
   }
   await stopProcess(server);
   throw new Error(`the private redis-server on port ${port} did not start`);
-}
-
-async function waitUntilReady(client: RedisClient, url: string): Promise<void> {
-  if (client.status === 'ready') return;
-  await new Promise<void>((done, fail) => {
-    const timer = setTimeout(
-      () => fail(new Error(`Redis at ${new URL(url).origin} did not become ready in 10 s`)),
-      10_000,
-    );
-    client.once('ready', () => {
-      clearTimeout(timer);
-      done();
-    });
-  });
 }
 
 function stopProcess(child: ChildProcess): Promise<void> {

@@ -6,41 +6,48 @@ import type { RedisClient } from '../platform/redis';
 /**
  * REDIS_DURABILITY: a webhook is answered 2xx only once its write survives a crash. `replica`: a replica has it
  * (WAIT). `aof`: it is fsynced (WAITAOF on Redis ≥ 7.2; on older Redis the server itself must fsync every write,
- * `appendonly yes` + `appendfsync always`, checked once at start). WAIT/WAITAOF cover every earlier write on the
+ * `appendonly yes` + `appendfsync always`, checked when Redis first answers). WAIT/WAITAOF cover every earlier write on the
  * connection, so one call after the commit is enough.
  */
 
 const waitTimeoutMs = 2000;
 
 export interface DurabilityGuard {
-  /** The start-up check's outcome: null when fine, else why writes are not durable as configured. */
-  readonly ready: Promise<string | null>;
   /** Resolves once what this connection wrote is durable as configured; throws a 503 AppError otherwise. */
   ensure(): Promise<void>;
 }
 
-/** Builds the guard and starts the start-up check at once (its failure is logged, and webhooks answer 503). */
+/**
+ * Builds the guard. The server's persistence is checked when Redis first answers: a check that could not reach
+ * Redis (it was down at start) is tried again on the next webhook, never kept; a server that answered with the
+ * wrong persistence is logged once, and webhooks answer 503 until the service restarts with it fixed.
+ */
 export function durabilityGuard(
   redis: RedisClient,
   durability: Config['redis']['durability'],
   logger: Logger,
 ): DurabilityGuard {
-  const ready = durability === 'none' ? Promise.resolve(null) : checkServer(redis, durability);
   let supportsWaitAof = false;
-  const checked = ready.then(
-    async (problem) => {
-      if (problem)
-        logger.error({ durability }, `REDIS_DURABILITY=${durability} cannot be honoured: ${problem}`);
-      else if (durability === 'aof') supportsWaitAof = await hasWaitAof(redis);
-      return problem;
-    },
-    (error: unknown) => `could not check the Redis server: ${(error as Error).message}`,
-  );
+  let checked: Promise<string | null> | null = null;
+  const check = (mode: 'aof' | 'replica') => {
+    checked ??= checkServer(redis, mode).then(
+      async (problem) => {
+        if (problem)
+          logger.error({ durability }, `REDIS_DURABILITY=${durability} cannot be honoured: ${problem}`);
+        else if (mode === 'aof') supportsWaitAof = await hasWaitAof(redis);
+        return problem;
+      },
+      (error: unknown) => {
+        checked = null;
+        return `could not check the Redis server: ${(error as Error).message}`;
+      },
+    );
+    return checked;
+  };
   return {
-    ready: checked,
     async ensure() {
       if (durability === 'none') return;
-      const problem = await checked;
+      const problem = await check(durability);
       if (problem)
         throw new AppError('unavailable', `Writes are not durable as configured: ${problem}`, {
           retryAfterS: 30,
