@@ -223,8 +223,15 @@ export function invoicePaidChange(
   };
 }
 
-/** A subscription invoice whose payment failed: the `past_due` grace runs from its period's start. */
-export function invoiceFailedChange(invoice: InvoiceShape, failedAt: number): SupporterChange | null {
+/**
+ * A subscription invoice whose payment failed (the `past_due` grace runs from its period's start), or, `closed`,
+ * one voided or marked uncollectible: it will never be paid and no longer starts a grace.
+ */
+export function invoiceFailedChange(
+  invoice: InvoiceShape,
+  failedAt: number,
+  closed = false,
+): SupporterChange | null {
   const subscriptionId = invoiceSubscriptionId(invoice);
   if (!subscriptionId) return null;
   const identity = invoiceIdentity(invoice);
@@ -239,6 +246,7 @@ export function invoiceFailedChange(invoice: InvoiceShape, failedAt: number): Su
           subscriptionId,
           periodStart: line ? ms(line.period.start) : failedAt,
           failedAt,
+          ...(closed ? { closed: true } : {}),
         },
       },
     },

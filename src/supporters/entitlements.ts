@@ -218,10 +218,11 @@ function grantWindow(
     case 'past_due': {
       // Grace is for a failed renewal: a subscription whose first payment never went through has nothing to renew.
       if (paidInvoices.length === 0) return null;
-      // The grace runs from the start of the period whose invoice failed (the oldest failure still unpaid).
+      // The grace runs from the start of the period whose invoice failed (the oldest failure still unpaid and still
+      // owed: a voided or uncollectible invoice will never be paid, so it starts nothing).
       const paidInvoiceIds = new Set(paidInvoices.map((p) => p.invoiceId ?? p.id));
       const unpaidFailures = Object.values(record.invoiceFailures).filter(
-        (f) => f.subscriptionId === subscription.id && !paidInvoiceIds.has(f.id),
+        (f) => f.subscriptionId === subscription.id && !paidInvoiceIds.has(f.id) && !f.closed,
       );
       const graceFrom = Math.min(currentPeriodStart, ...unpaidFailures.map((f) => f.periodStart));
       return { start: graceFrom, end: graceFrom + policy.pastDueGraceDays * dayMs };

@@ -85,6 +85,8 @@ export interface InvoiceFailureFact {
   subscriptionId: string | null;
   periodStart: number;
   failedAt: number;
+  /** Voided or marked uncollectible: it will never be paid, and no longer starts a grace. */
+  closed?: boolean;
 }
 
 export interface CustomerFact {
@@ -324,6 +326,8 @@ function joinInvoiceFailure(a: InvoiceFailureFact, b: InvoiceFailureFact): Invoi
     subscriptionId: pick(a.subscriptionId, b.subscriptionId),
     periodStart: Math.min(a.periodStart, b.periodStart),
     failedAt: Math.min(a.failedAt, b.failedAt),
+    // An invoice once voided or uncollectible stays so, whatever order the events come in.
+    ...(a.closed || b.closed ? { closed: true } : {}),
   };
 }
 

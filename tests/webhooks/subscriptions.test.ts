@@ -168,6 +168,34 @@ describe('monthly contributions', () => {
     });
   });
 
+  it('a renewal failing after an older failure was marked uncollectible gets its own 7-day grace', async () => {
+    await subscribe();
+    const p3End = p2End + 30 * day;
+    const failedInvoice = (periodStart: number, periodEnd: number) =>
+      invoice({
+        customer: customerId,
+        subscription: subId,
+        siteUserId: 'u-m',
+        status: 'open',
+        periodStart,
+        periodEnd,
+      });
+    // The second period's renewal failed, its retries ran out, and Stripe marked it uncollectible.
+    t.clock.set(p1End * 1000 + 3600_000);
+    stripeSays({ status: 'past_due', periodStart: p1End, periodEnd: p2End });
+    const old = failedInvoice(p1End, p2End);
+    expect((await deliver(t, event('invoice.payment_failed', old))).status).toBe(200);
+    t.clock.set(p2End * 1000 + 3600_000);
+    stripeSays({ status: 'past_due', periodStart: p2End, periodEnd: p3End });
+    expect((await deliver(t, event('invoice.marked_uncollectible', old))).status).toBe(200);
+    // Today's renewal fails: the grace runs from today's period, not from the old failure.
+    expect((await deliver(t, event('invoice.payment_failed', failedInvoice(p2End, p3End)))).status).toBe(200);
+    expect(await entitlementsOf(t, { siteUserId: 'u-m' })).toMatchObject({
+      tier: 'supporter',
+      validUntil: iso(p2End + 7 * day),
+    });
+  });
+
   it('a subscription cancelled at once at the reader’s request counts until the end of the paid period', async () => {
     await subscribe();
     t.clock.set((p1Start + 10 * day) * 1000);

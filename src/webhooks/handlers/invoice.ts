@@ -35,6 +35,14 @@ const invoicePaymentFailed: StripeEventHandler = async (ctx, event) => {
   return failed && subscriptionId ? applyWithSubscription(ctx, event.id, failed, subscriptionId) : ignored;
 };
 
+/** Voided or uncollectible: Stripe gave up on it, so it no longer starts (or holds open) a `past_due` grace. */
+const invoiceClosedUnpaid: StripeEventHandler = async (ctx, event) => {
+  const invoice = readStripeObject(invoiceSchema, event.data.object, `invoice`, event.api_version);
+  const subscriptionId = invoiceSubscriptionId(invoice);
+  const closed = invoiceFailedChange(invoice, event.created * 1000, true);
+  return closed && subscriptionId ? applyWithSubscription(ctx, event.id, closed, subscriptionId) : ignored;
+};
+
 async function applyWithSubscription(
   ctx: WebhookContext,
   eventId: string,
@@ -51,4 +59,6 @@ async function applyWithSubscription(
 export const invoiceEventHandlers: Record<string, StripeEventHandler> = {
   'invoice.paid': invoicePaid,
   'invoice.payment_failed': invoicePaymentFailed,
+  'invoice.voided': invoiceClosedUnpaid,
+  'invoice.marked_uncollectible': invoiceClosedUnpaid,
 };
