@@ -1,5 +1,5 @@
 import type { RedisClient } from '../platform/redis';
-import type { EventHistoryLine, EventStatus } from '../webhooks/eventLog';
+import { type EventHistoryLine, type EventStatus, statusIndexKey } from '../webhooks/eventLog';
 
 /**
  * Reads the webhook event log (see `webhooks/eventLog.ts`) for finance: pages through the time indexes by
@@ -144,7 +144,7 @@ export function eventLogReader(redis: RedisClient, prefix: string) {
     filter.type !== null
       ? `${prefix}events:by-type:${filter.type}`
       : filter.status !== null
-        ? `${prefix}events:by-status:${filter.status}`
+        ? statusIndexKey(prefix, filter.status)
         : `${prefix}events:by-created`;
 
   /** Up to `count` index entries after the cursor, in order. */

@@ -11,7 +11,10 @@ import type { StripeEventEnvelope } from '../stripe-events/shapes';
  *   <prefix>event:{<evt id>}:lock       string the processing lock (token), with a TTL
  *   <prefix>events:by-created           zset  event ids by Stripe's `created` (ms)
  *   <prefix>events:by-type:<type>       zset  the same, per type
- *   <prefix>events:by-status:<status>   zset  the same, per current status
+ *   <prefix>events:{by-status}:<status> zset  the same, per current status (one hash tag: an event moves between
+ *                                             them in one script, so it is always in exactly one, on Cluster too)
+ *   <prefix>events:{by-status}:version  hash  event id → the status version the index shows (`statusVersion` in
+ *                                             the event's hash counts its changes: a late index write never wins)
  */
 
 export type EventStatus = 'received' | 'processing' | 'applied' | 'duplicate' | 'ignored' | 'failed';
@@ -59,7 +62,8 @@ const recordDeliveryScript = `
 local isNew = redis.call('HSETNX', KEYS[1], 'raw', ARGV[1])
 if isNew == 1 then
   redis.call('HSET', KEYS[1], 'type', ARGV[2], 'apiVersion', ARGV[3], 'livemode', ARGV[4], 'created', ARGV[5],
-    'firstReceivedAt', ARGV[6], 'status', 'received', 'attempts', 0, 'deliveries', 0, 'receivedVia', ARGV[8])
+    'firstReceivedAt', ARGV[6], 'status', 'received', 'attempts', 0, 'deliveries', 0, 'receivedVia', ARGV[8],
+    'statusVersion', 0)
 end
 if ARGV[8] == 'stripe' then
   redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
@@ -73,20 +77,39 @@ return isNew
 `;
 
 // Taking the lock and saying so in the log happen together, so a copy waiting for this attempt never mistakes an
-// older failure for its outcome.
+// older failure for its outcome; and an event already settled is never taken again (a late copy that read it
+// before it settled would otherwise apply it a second time). Answers {taken, status version}.
 const acquireScript = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'applied' or status == 'duplicate' or status == 'ignored' then return {2, 0} end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
   redis.call('HSET', KEYS[1], 'status', 'processing')
   redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-  return 1
+  return {1, redis.call('HINCRBY', KEYS[1], 'statusVersion', 1)}
 end
-return 0
+return {0, 0}
+`;
+
+// KEYS: the version hash, then every status zset; ARGV: id, version, created, status. Moves the id into its
+// status's zset, out of every other, unless the index already shows a newer change.
+const indexStatusScript = `
+local shown = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
+if tonumber(ARGV[2]) <= shown then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+for i = 2, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+redis.call('ZADD', KEYS[1 + tonumber(ARGV[5])], ARGV[3], ARGV[1])
+return 1
 `;
 
 const releaseScript = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
+
+/** The zset of events whose current status is `status`. */
+export function statusIndexKey(prefix: string, status: EventStatus): string {
+  return `${prefix}events:{by-status}:${status}`;
+}
 
 /** The event log and per-event processing lock, under one key prefix. */
 export function stripeEventLog(redis: RedisClient, prefix: string) {
@@ -96,13 +119,27 @@ export function stripeEventLog(redis: RedisClient, prefix: string) {
     lock: `${prefix}event:{${id}}:lock`,
   });
 
-  async function setStatusIndex(id: string, created: number, status: EventStatus): Promise<void> {
-    await Promise.all(
-      eventStatuses.map((s) =>
-        s === status
-          ? redis.zadd(`${prefix}events:by-status:${s}`, created, id)
-          : redis.zrem(`${prefix}events:by-status:${s}`, id),
-      ),
+  const statusIndexKeys = [
+    `${prefix}events:{by-status}:version`,
+    ...eventStatuses.map((s) => statusIndexKey(prefix, s)),
+  ];
+
+  /** Shows the event under `status` in the index, if `version` is the newest change the index has seen of it. */
+  async function setStatusIndex(
+    id: string,
+    created: number,
+    status: EventStatus,
+    version: number,
+  ): Promise<void> {
+    await redis.eval(
+      indexStatusScript,
+      statusIndexKeys.length,
+      ...statusIndexKeys,
+      id,
+      String(version),
+      String(created),
+      status,
+      String(eventStatuses.indexOf(status) + 1),
     );
   }
 
@@ -150,7 +187,7 @@ export function stripeEventLog(redis: RedisClient, prefix: string) {
         )) === 1;
       await redis.zadd(`${prefix}events:by-created`, createdMs, event.id);
       await redis.zadd(`${prefix}events:by-type:${event.type}`, createdMs, event.id);
-      if (isNew) await setStatusIndex(event.id, createdMs, 'received');
+      if (isNew) await setStatusIndex(event.id, createdMs, 'received', 0);
       return isNew;
     },
 
@@ -193,16 +230,34 @@ export function stripeEventLog(redis: RedisClient, prefix: string) {
       const fields: (string | number)[] = ['status', status, 'error', details.error ?? ''];
       if (details.supporterId) fields.push('supporterId', details.supporterId);
       if (status === 'applied' || status === 'duplicate') fields.push('appliedAt', now);
-      await redis
+      const written = await redis
         .multi()
         .hset(k.event, ...fields)
+        .hincrby(k.event, 'statusVersion', 1)
         .rpush(
           k.history,
           JSON.stringify({ at: now, outcome: status, ...(details.error ? { error: details.error } : {}) }),
         )
         .ltrim(k.history, -historyCap, -1)
         .exec();
-      await setStatusIndex(id, created * 1000, status);
+      const version = Number(written?.[1]?.[1] ?? 0);
+      await setStatusIndex(id, created * 1000, status, version);
+    },
+
+    /**
+     * Shows an event in the status index its hash says it has (after a crash between the two writes, or to index
+     * the log of a version that kept the status index under other keys). Idempotent.
+     */
+    async reindexStatus(id: string): Promise<boolean> {
+      const [status, version, created] = await redis.hmget(
+        keys(id).event,
+        'status',
+        'statusVersion',
+        'created',
+      );
+      if (!status || !eventStatuses.includes(status as EventStatus)) return false;
+      await setStatusIndex(id, Number(created), status as EventStatus, Number(version ?? 0));
+      return true;
     },
 
     /** Notes a delivery answered from an earlier outcome (a copy of an event already dealt with). */
@@ -213,9 +268,22 @@ export function stripeEventLog(redis: RedisClient, prefix: string) {
     /** Adds a line to the event's history (a replay or backfill about to apply it, a duplicate delivery). */
     note,
 
-    async acquire(id: string, token: string, ttlMs: number): Promise<boolean> {
+    /** Takes the event's lock (`taken`), or says it is settled already, or that another attempt holds it. */
+    async acquire(id: string, token: string, ttlMs: number): Promise<'taken' | 'settled' | 'busy'> {
       const k = keys(id);
-      return (await redis.eval(acquireScript, 2, k.event, k.lock, token, String(ttlMs))) === 1;
+      const [outcome, version] = (await redis.eval(
+        acquireScript,
+        2,
+        k.event,
+        k.lock,
+        token,
+        String(ttlMs),
+      )) as [number, number];
+      if (outcome === 2) return 'settled';
+      if (outcome === 0) return 'busy';
+      const created = Number(await redis.hget(k.event, 'created'));
+      await setStatusIndex(id, created, 'processing', Number(version));
+      return 'taken';
     },
 
     async release(id: string, token: string): Promise<void> {

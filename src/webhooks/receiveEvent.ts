@@ -145,7 +145,10 @@ async function applyOnce(deps: WebhookDeps, event: StripeEventEnvelope): Promise
       });
     }
     const token = randomUUID();
-    if (await deps.events.acquire(event.id, token, lockTtlMs)) {
+    const lock = await deps.events.acquire(event.id, token, lockTtlMs);
+    // Settled since we read it: the loop answers as a duplicate.
+    if (lock === 'settled') continue;
+    if (lock === 'taken') {
       try {
         return await attempt(deps, event);
       } finally {

@@ -167,7 +167,7 @@ describe('the event log for finance', () => {
         });
         pipe.zadd(`${t.prefix}events:by-created`, created, id);
         pipe.zadd(`${t.prefix}events:by-type:invoice.paid`, created, id);
-        pipe.zadd(`${t.prefix}events:by-status:applied`, created, id);
+        pipe.zadd(`${t.prefix}events:{by-status}:applied`, created, id);
       }
       await pipe.exec();
     }

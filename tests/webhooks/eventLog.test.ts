@@ -50,7 +50,7 @@ describe('the event log', () => {
     expect(await t.redis.zrange(`${t.prefix}events:by-type:checkout.session.completed`, 0, -1)).toEqual([
       paid.id,
     ]);
-    expect(await t.redis.zrange(`${t.prefix}events:by-status:applied`, 0, -1)).toEqual([paid.id]);
+    expect(await t.redis.zrange(`${t.prefix}events:{by-status}:applied`, 0, -1)).toEqual([paid.id]);
   });
 
   it('an event type the service does not act on is answered 200 and logged ignored', async () => {
