@@ -110,7 +110,7 @@ describe('backfill from Stripe’s event list', () => {
     const types = Object.entries(asked)
       .filter(([k]) => k.startsWith('types['))
       .map(([, v]) => v);
-    expect(types).toHaveLength(14);
+    expect(types).toHaveLength(16);
     expect(types).toEqual(
       expect.arrayContaining(['checkout.session.completed', 'invoice.paid', 'customer.deleted']),
     );
