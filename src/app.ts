@@ -93,7 +93,7 @@ export function buildApp(deps: AppDeps): Express {
     erasureRoutes(
       {
         ...deps,
-        repository: supporterRepository(deps.redis, config.redis.keyPrefix),
+        repository: supporterRepository(deps.redis, config.redis.keyPrefix, logger),
         personalData: personalDataStore(deps.redis, config.redis.keyPrefix),
         apiKeys: config.apiKeys,
         audit,
@@ -104,7 +104,7 @@ export function buildApp(deps: AppDeps): Express {
 
   app.use(adminPageRoutes({ ...deps, webhook, audit }, openapi));
 
-  const repository = supporterRepository(deps.redis, config.redis.keyPrefix);
+  const repository = supporterRepository(deps.redis, config.redis.keyPrefix, logger);
   const refreshTokens = new RefreshTokens(
     deps.redis,
     config.redis.keyPrefix,

@@ -33,7 +33,7 @@ export function adminActionRoutes(deps: ActionDeps): Router {
   const { sessions } = deps;
   const erasureDeps = {
     ...deps,
-    repository: supporterRepository(deps.redis, deps.config.redis.keyPrefix),
+    repository: supporterRepository(deps.redis, deps.config.redis.keyPrefix, deps.logger),
     personalData: personalDataStore(deps.redis, deps.config.redis.keyPrefix),
   };
 

@@ -55,7 +55,7 @@ export function adminPageRoutes(deps: AdminPageDeps, openapi: OpenAPIRegistry): 
   const prefix = deps.config.redis.keyPrefix;
   const sessions = adminSessions(deps.redis, prefix);
   const events = eventLogReader(deps.redis, prefix);
-  const repository = supporterRepository(deps.redis, prefix);
+  const repository = supporterRepository(deps.redis, prefix, deps.logger);
   const publicOrigin = new URL(deps.config.publicUrl).origin;
   const tz = deps.config.reconciliationTz;
   /** A form post from our own page: the browser's Origin (and Sec-Fetch-Site when sent) say so. */

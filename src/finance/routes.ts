@@ -36,7 +36,7 @@ export function financeRoutes(deps: AppDeps, openapi: OpenAPIRegistry): Router {
   const router = Router();
   const prefix = deps.config.redis.keyPrefix;
   const events = eventLogReader(deps.redis, prefix);
-  const repository = supporterRepository(deps.redis, prefix);
+  const repository = supporterRepository(deps.redis, prefix, deps.logger);
   const financeKey = requireApiKey(deps.config.apiKeys, financeRoles);
 
   openapi.registerPath({

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Logger } from '../platform/logger';
 import type { RedisClient } from '../platform/redis';
 import { deriveLedgerEntries, type LedgerEntry } from './ledger';
 import {
@@ -95,6 +96,14 @@ if current == false or current == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2
 return 0
 `;
 
+// Un-merges a record (the survivor of a merge cycle) if it still points where the repair saw it point.
+const unmergeScript = `
+if redis.call('HGET', KEYS[1], 'mergedInto') ~= ARGV[1] then return 0 end
+redis.call('HDEL', KEYS[1], 'mergedInto', 'mergePending')
+redis.call('HINCRBY', KEYS[1], 'v', 1)
+return 1
+`;
+
 const maxCommitAttempts = 50;
 
 /** Sha-256 of a normalised email: emails never appear in key names. */
@@ -103,7 +112,7 @@ export function emailDigest(normalisedEmail: string): string {
 }
 
 /** Reads and writes supporter records, their applied events, ledgers and lookup indexes under one key prefix. */
-export function supporterRepository(redis: RedisClient, prefix: string) {
+export function supporterRepository(redis: RedisClient, prefix: string, logger?: Pick<Logger, 'error'>) {
   const keys = (owner: string) => ({
     record: `${prefix}{${owner}}:record`,
     events: `${prefix}{${owner}}:events`,
@@ -147,6 +156,27 @@ export function supporterRepository(redis: RedisClient, prefix: string) {
       }
     }
     await redis.eval(mergeCopiedScript, 2, keys(source).record, keys(source).ledger);
+  }
+
+  /**
+   * Records merged into each other in a circle (A → B → A, made by earlier versions when two merges crossed): the
+   * smallest id survives, un-merged, and gathers every member's facts and applied events (facts join, so nothing
+   * is counted twice); the others keep pointing into the circle, hence at it. Logged, naming the ids.
+   */
+  async function repairCycle(members: string[]): Promise<void> {
+    const survivor = [...members].sort()[0] as string;
+    const pointsAt = (await load(survivor)).mergedInto;
+    if (pointsAt) await redis.eval(unmergeScript, 1, keys(survivor).record, pointsAt);
+    for (const member of members.filter((m) => m !== survivor)) {
+      const state = await load(member);
+      if (!state.record) continue;
+      const applied = await redis.smembers(keys(member).events);
+      await commit(survivor, { ...factsOf(state.record), mergedFrom: [member] }, { alsoApplied: applied });
+    }
+    logger?.error(
+      { members, survivor },
+      'supporter records were merged in a cycle: repaired, the smallest id survives',
+    );
   }
 
   /**
@@ -200,22 +230,28 @@ export function supporterRepository(redis: RedisClient, prefix: string) {
 
     /**
      * The record a supporter id names, following merges (and finishing a merge a crash left half done). A cycle,
-     * which no merge this code makes can create, is refused with the ids named rather than followed for ever.
+     * which no merge of this code can make (earlier versions could), is repaired where it is met: see
+     * `repairCycle`.
      */
     async loadFollowingMerges(owner: string): Promise<{ owner: string; state: RecordState }> {
-      const seen: string[] = [];
-      let current = owner;
-      for (let hop = 0; hop < 10; hop++) {
-        const state = await load(current);
-        if (!state.mergedInto) return { owner: current, state };
-        if (state.mergePending) await completeMerge(current, state);
-        seen.push(current);
-        if (seen.includes(state.mergedInto)) {
-          throw new Error(`supporter records merged in a cycle: ${[...seen, state.mergedInto].join(' → ')}`);
+      for (let round = 0; round < 3; round++) {
+        const seen: string[] = [];
+        let current = owner;
+        for (let hop = 0; hop < 10; hop++) {
+          const state = await load(current);
+          if (!state.mergedInto) return { owner: current, state };
+          if (state.mergePending) await completeMerge(current, state);
+          seen.push(current);
+          const loopsAt = seen.indexOf(state.mergedInto);
+          if (loopsAt >= 0) {
+            await repairCycle(seen.slice(loopsAt));
+            break;
+          }
+          current = state.mergedInto;
         }
-        current = state.mergedInto;
+        if (seen.length >= 10) throw new Error(`merge chain from ${owner} is longer than 10`);
       }
-      throw new Error(`merge chain from ${owner} is longer than 10`);
+      throw new Error(`supporter ${owner}: a merge cycle came back after its repair`);
     },
 
     completeMerge,

@@ -46,7 +46,7 @@ const entitlementsSchema = z
 /** `GET /v1/entitlements`, for the news site's backend (API key with role `site`). */
 export function supporterRoutes(deps: AppDeps, openapi: OpenAPIRegistry): Router {
   const router = Router();
-  const repository = supporterRepository(deps.redis, deps.config.redis.keyPrefix);
+  const repository = supporterRepository(deps.redis, deps.config.redis.keyPrefix, deps.logger);
 
   openapi.registerPath({
     method: 'get',

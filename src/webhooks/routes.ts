@@ -21,7 +21,7 @@ const webhookAnswerSchema = z
 /** Builds what the webhook needs from the app's dependencies (the durability check starts here, at start-up). */
 export function webhookDeps(deps: AppDeps, metrics?: WebhookMetrics): WebhookDeps {
   const prefix = deps.config.redis.keyPrefix;
-  const repository = supporterRepository(deps.redis, prefix);
+  const repository = supporterRepository(deps.redis, prefix, deps.logger);
   const personalData = personalDataStore(deps.redis, prefix);
   return {
     config: deps.config,

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { proveEmail } from '../../src/supporters/proveEmail';
 import { supporterRepository } from '../../src/supporters/repository';
-import { createSiteTestApp } from '../fixtures/site';
+import { createSiteTestApp, entitlementsOf } from '../fixtures/site';
 import { checkoutSession, event } from '../fixtures/stripe/builders';
 import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import type { TestApp } from '../helpers/app';
@@ -140,4 +140,21 @@ it('a crash between marking a merge and copying its facts is repaired by the nex
   expect(
     (await repository().ledger('sup_owner00000000000000')).map((e) => e.stripe.paymentIntentId).sort(),
   ).toEqual(['pi_crashed', 'pi_owner']);
+});
+
+it('a merge cycle left by an earlier version is repaired where it is met: the smallest id survives with every fact', async () => {
+  await pay({ supporterId: 'sup_cyclea00000000000', paymentIntent: 'pi_cycle_a', amount: 300 });
+  await pay({ supporterId: 'sup_cycleb00000000000', paymentIntent: 'pi_cycle_b', amount: 900 });
+  // What two crossing merges of the old code left: A → B and B → A.
+  await t.redis.hset(`${t.prefix}{sup_cyclea00000000000}:record`, 'mergedInto', 'sup_cycleb00000000000');
+  await t.redis.hset(`${t.prefix}{sup_cycleb00000000000}:record`, 'mergedInto', 'sup_cyclea00000000000');
+
+  const seen = await entitlementsOf(t, { supporterId: 'sup_cycleb00000000000' });
+  expect(seen.supporterId).toBe('sup_cyclea00000000000');
+  const survivor = await repository().load('sup_cyclea00000000000');
+  expect(survivor.mergedInto).toBeNull();
+  expect(Object.keys(survivor.record?.payments ?? {}).sort()).toEqual(['pi_cycle_a', 'pi_cycle_b']);
+  expect((await entitlementsOf(t, { supporterId: 'sup_cyclea00000000000' })).supporterId).toBe(
+    'sup_cyclea00000000000',
+  );
 });
