@@ -1,6 +1,6 @@
 import type { Logger } from '../platform/logger';
 import { commitFollowingMerges } from './applyChange';
-import { hasNoProof } from './identity';
+import { hasNoProof, newSupporterId } from './identity';
 import { loadSupporter, loadTokenHolder } from './lookup';
 import { mergeRecordInto } from './merge';
 import type { SupporterRecord } from './record';
@@ -15,10 +15,11 @@ export interface ProveEmailDeps {
 
 /**
  * A reader proved an e-mail with the sign-in code. The address gets a proved owner — the one it already has, else
- * the supporter the reader's own refresh cookie names, else the earliest supporter whose payment typed it — and
- * every supporter that typed it with no proof of its own (no vouched site user id, no proved e-mail) is merged
- * into that owner, atomically and logged; the merged ones' refresh families are revoked. Answers the owner, or
- * null when no payment ever used the address.
+ * the supporter the reader's own refresh cookie names, else a new supporter — and every supporter that typed it
+ * with no proof of its own (no vouched site user id, no proved e-mail) is merged into that owner, atomically and
+ * logged; the merged ones' refresh families are revoked. Never one of those typers as the owner: whoever paid
+ * first with the address (an attacker, maybe) holds that supporter's tokens, and would hold the address with it.
+ * Answers the owner, or null when no payment ever used the address.
  */
 export async function proveEmail(
   deps: ProveEmailDeps,
@@ -30,10 +31,9 @@ export async function proveEmail(
   const typedBy = await canonicalRecords(repository, users);
   let owner = provedOwner;
   if (!owner) {
+    if (typedBy.length === 0) return null;
     const presented = presentedSupporterId ? await loadTokenHolder(repository, presentedSupporterId) : null;
-    const choice = presented ?? earliestPayer(typedBy);
-    if (!choice) return null;
-    owner = await repository.claimEmailOwner(email, choice.id);
+    owner = await repository.claimEmailOwner(email, presented?.id ?? newSupporterId());
   }
   const committed = await commitFollowingMerges(
     repository,
@@ -67,10 +67,4 @@ async function canonicalRecords(repository: SupporterRepository, ids: string[]):
     if (record) records.set(record.id, record);
   }
   return [...records.values()];
-}
-
-function earliestPayer(records: SupporterRecord[]): SupporterRecord | null {
-  const firstPaid = (r: SupporterRecord) =>
-    Math.min(...Object.values(r.payments).map((p) => p.paidAt ?? Number.POSITIVE_INFINITY));
-  return [...records].sort((a, b) => firstPaid(a) - firstPaid(b) || (a.id < b.id ? -1 : 1))[0] ?? null;
 }

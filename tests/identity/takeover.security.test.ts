@@ -153,7 +153,18 @@ describe('a €1 payment with a victim’s e-mail', () => {
   });
 
   it('and a later sign-in by the real owner of the e-mail gathers the attacker’s payment, never the reverse', async () => {
-    const before = await victim();
+    const siteUserBefore = await victim();
+    // The victim also gave once as a guest, with the same address, on another device.
+    const guestGift = checkoutSession({
+      id: 'cs_test_victim_guest',
+      amount: 4500,
+      customer: 'cus_victim_guest',
+      email: victimEmail,
+      supporterId: 'sup_victimguest000000',
+    });
+    expect(
+      (await deliver({ app, clock: t.clock }, event('checkout.session.completed', guestGift))).status,
+    ).toBe(200);
     const { sessionId } = await attackerPays({ email: victimEmail });
     const attackerToken = (await claim(sessionId)).body.accessToken as string;
 
@@ -164,7 +175,15 @@ describe('a €1 payment with a victim’s e-mail', () => {
       .set('X-Forwarded-For', '203.0.113.5')
       .send({ email: victimEmail, code });
     expect(signedIn.status).toBe(200);
-    expect(subOf(signedIn.body.accessToken)).toBe(before.supporterId);
+    // A supporter of the address's own, holding the victim's guest gift (and the attacker's €1), never the
+    // attacker's supporter: its tokens are the attacker's.
+    const owner = subOf(signedIn.body.accessToken);
+    expect(owner).not.toBe(subOf(attackerToken));
+    expect((jwt.decode(signedIn.body.accessToken) as { tier: string }).tier).toBe('patron');
+    expect(await entitlementsOf({ app }, { email: victimEmail })).toMatchObject({
+      supporterId: owner,
+      emailProved: true,
+    });
 
     // The attacker's supporter was merged away: its token opens no portal, its claim no longer answers.
     const portal = await request(app)
@@ -173,6 +192,8 @@ describe('a €1 payment with a victim’s e-mail', () => {
       .send({});
     expect(portal.status).toBe(401);
     expect((await claim(sessionId)).status).toBe(410);
+    // The signed-in site user, who has a proof of their own, is not touched.
+    expect(await victim()).toEqual(siteUserBefore);
   });
 });
 
@@ -196,7 +217,9 @@ describe('a €1 payment naming a victim’s site user id', () => {
       .post('/v1/sign-in/verify')
       .send({ email: 'attacker@evil.example', code });
     expect(signedIn.status).toBe(200);
-    expect(subOf(signedIn.body.accessToken)).toBe(subOf(claimed.body.accessToken));
+    expect(subOf(signedIn.body.accessToken)).not.toBe(before.supporterId);
+    expect(signedIn.body.entitlements).toEqual(['hide_support_asks']);
+    expect((jwt.decode(signedIn.body.accessToken) as { tier: string }).tier).toBe('supporter');
     expect(await victim()).toEqual(before);
   });
 

@@ -210,8 +210,10 @@ describe('the confirm page the link opens (GET /sign-in)', () => {
     await askForCode(supporterEmail);
     await verify(supporterEmail, (await codeFromMail()).code);
     expect(before.emailProved).toBe(false);
+    // The address now has an owner of its own, into which the guest's supporter was merged: same standing.
     expect(await entitlementsOf({ app }, { email: supporterEmail })).toEqual({
       ...before,
+      supporterId: expect.stringMatching(/^sup_/),
       emailProved: true,
     });
   });
