@@ -7,6 +7,7 @@ import { entitlementsOf } from '../fixtures/site';
 import { checkoutSession, event, supporterOfSiteUser } from '../fixtures/stripe/builders';
 import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import type { TestApp } from '../helpers/app';
+import { barrier } from '../helpers/barrier';
 import { adminKey, adminKeyName, createAdminTestApp, financeKey, withKey } from './adminApp';
 
 /** Identity repairs for readers who write in: link two supporters, revoke sessions, and the review list. */
@@ -97,21 +98,6 @@ describe('linking two supporters a reader proved to be one', () => {
     ]);
   });
 });
-
-/** Resolves for everyone once `parties` have arrived (or after a second, so a refusal never hangs the test). */
-function barrier(parties: number): () => Promise<void> {
-  let arrived = 0;
-  let open: () => void = () => {};
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-    setTimeout(resolve, 1000);
-  });
-  return async () => {
-    arrived++;
-    if (arrived >= parties) open();
-    await opened;
-  };
-}
 
 describe('the identity review and revoking sessions', () => {
   it('lists supporters with several customers or merged supporters, ids and counts only; finance may read it', async () => {

@@ -5,6 +5,7 @@ import { createSiteTestApp, entitlementsOf } from '../fixtures/site';
 import { checkoutSession, event } from '../fixtures/stripe/builders';
 import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import type { TestApp } from '../helpers/app';
+import { barrier } from '../helpers/barrier';
 
 /**
  * Merges under the worst interleavings, forced with barriers around the real repository: every fact ends in
@@ -21,21 +22,6 @@ afterEach(() => t.close());
 const repository = () => supporterRepository(t.redis, t.prefix);
 const pay = (o: Parameters<typeof checkoutSession>[0]) =>
   deliver(t, event('checkout.session.completed', checkoutSession(o)));
-
-/** Resolves for everyone once `parties` have arrived (or after a second, so a refusal never hangs the test). */
-function barrier(parties: number): () => Promise<void> {
-  let arrived = 0;
-  let open: () => void = () => {};
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-    setTimeout(resolve, 1000);
-  });
-  return async () => {
-    arrived++;
-    if (arrived >= parties) open();
-    await opened;
-  };
-}
 
 it('a guest who typed two e-mails, proved at the same moment by their two owners, ends in exactly one of them', async () => {
   // Two readers, each the proved owner of an address; a guest paid €60 typing one address, then the other.
