@@ -112,7 +112,11 @@ export async function indexIdentity(
 ): Promise<void> {
   const vouched = hints.siteUserId ? [{ kind: 'site-user' as const, value: hints.siteUserId }] : [];
   for (const { kind, value } of [...vouched, ...hintEntries(hints)]) {
-    const owner = await repository.claim(kind, value, supporterId);
+    // A session's claim answers the supporter checkout chose for it, never one that supporter was merged into
+    // meanwhile: whoever holds the session id held the chosen supporter's proof, not the other's.
+    const claimant = kind === 'checkout-session' ? (hints.supporterId ?? supporterId) : supporterId;
+    const owner = await repository.claim(kind, value, claimant);
+    if (claimant !== supporterId) continue;
     if (owner === supporterId) continue;
     const canonical = (await repository.loadFollowingMerges(owner)).owner;
     if (canonical === supporterId) await repository.repoint(kind, value, owner, supporterId);

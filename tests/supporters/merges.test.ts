@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import request from 'supertest';
 import { proveEmail } from '../../src/supporters/proveEmail';
 import { supporterRepository } from '../../src/supporters/repository';
 import { createSiteTestApp, entitlementsOf } from '../fixtures/site';
@@ -143,4 +144,35 @@ it('a merge cycle left by an earlier version is repaired where it is met: the sm
   expect((await entitlementsOf(t, { supporterId: 'sup_cyclea00000000000' })).supporterId).toBe(
     'sup_cyclea00000000000',
   );
+});
+
+it('a checkout started with a supporter’s token just before it was merged away pays the owner, and its claim opens nothing', async () => {
+  await pay({
+    supporterId: 'sup_typedby000000000',
+    email: 'mine@example.fr',
+    paymentIntent: 'pi_before',
+    amount: 300,
+  });
+  const owner = await proveEmail(
+    { repository: repository(), logger: t.deps.logger, revokeRefreshFamilies: async () => 0 },
+    'mine@example.fr',
+    null,
+  );
+  expect(owner).not.toBe('sup_typedby000000000');
+  // The session was created before the merge, so it names the supporter that is gone now.
+  await pay({
+    id: 'cs_test_late',
+    supporterId: 'sup_typedby000000000',
+    paymentIntent: 'pi_late',
+    amount: 4500,
+  });
+  expect(Object.keys((await repository().load(owner as string)).record?.payments ?? {}).sort()).toEqual([
+    'pi_before',
+    'pi_late',
+  ]);
+  const claimed = await request(t.app)
+    .post('/v1/tokens')
+    .set('Origin', 'https://www.example.fr')
+    .send({ checkoutSessionId: 'cs_test_late' });
+  expect(claimed.status).toBe(410);
 });
