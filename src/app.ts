@@ -75,7 +75,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(helmet());
   app.use(siteCors(config));
   app.use('/admin', financePageIsolation);
-  app.use(limitWrongApiKeys(deps.redis, config.redis.keyPrefix, () => metrics.refused('api-key', 'address')));
+  app.use(limitWrongApiKeys(deps.redis, config, () => metrics.refused('api-key', 'address')));
 
   // Routes that must see the raw body (webhook signatures) are mounted here, before the JSON parser.
   const webhook = webhookDeps(deps, metrics.webhooks);

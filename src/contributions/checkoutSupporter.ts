@@ -42,30 +42,30 @@ export async function decideCheckoutSupporter(
   request: CheckoutRequest,
   idempotencyKey: string | null,
 ): Promise<CheckoutSupporter> {
+  // Each proof is checked, and its customer read, on the supporter's own record in one read: a supporter merged
+  // away meanwhile proves nothing, and never lends the customer of the supporter it joined.
   const proved = async (
     supporterId: string,
     proof: CheckoutSupporter['proof'],
     siteUserId: string | null,
-  ) => ({
-    supporterId,
-    proof,
-    siteUserId,
-    customer: await deps.supporterCustomers.customerOf(supporterId),
-  });
+  ) => {
+    const own = await deps.supporterCustomers.ownCustomer(supporterId);
+    return own ? { supporterId, proof, siteUserId, customer: own.customer } : null;
+  };
 
   if (request.siteUserToken !== undefined) {
     const siteUserId = await deps.siteUserTokens.verify(request.siteUserToken);
-    return proved(await deps.supporterCustomers.supporterForSiteUser(siteUserId), 'site_user', siteUserId);
+    const supporter = await deps.supporterCustomers.supporterForSiteUser(siteUserId);
+    const found = await proved(supporter, 'site_user', siteUserId);
+    if (found) return found;
   }
   const fromToken = accessTokenHolder(deps, req);
-  if (fromToken && (await deps.supporterCustomers.actsAsItself(fromToken))) {
-    return proved(fromToken, 'access_token', null);
-  }
+  const byToken = fromToken ? await proved(fromToken, 'access_token', null) : null;
+  if (byToken) return byToken;
   const refresh = presentedRefreshToken(req);
   const fromCookie = refresh ? await deps.refreshTokens.holder(refresh, deps.clock.now()) : null;
-  if (fromCookie && (await deps.supporterCustomers.actsAsItself(fromCookie))) {
-    return proved(fromCookie, 'refresh_token', null);
-  }
+  const byCookie = fromCookie ? await proved(fromCookie, 'refresh_token', null) : null;
+  if (byCookie) return byCookie;
   const { siteUserToken: _token, ...body } = request;
   return {
     supporterId: idempotencyKey ? supporterIdFor(idempotencyKey, body) : newSupporterId(),

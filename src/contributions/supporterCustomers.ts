@@ -6,8 +6,9 @@
 export interface SupporterCustomers {
   /** The supporter of a site user id the site vouched for, indexed now if the site user has none yet. */
   supporterForSiteUser(siteUserId: string): Promise<string>;
-  /** Whether a token's supporter still acts as itself (false once merged into another supporter). */
-  actsAsItself(supporterId: string): Promise<boolean>;
-  /** The customer a supporter pays with (its running subscription's, else the latest), or null. */
-  customerOf(supporterId: string): Promise<string | null>;
+  /**
+   * The customer a supporter itself pays with (its running subscription's, else the latest; null for none), read
+   * from its own record in one read; null when the supporter was merged into another and acts as itself no more.
+   */
+  ownCustomer(supporterId: string): Promise<{ customer: string | null } | null>;
 }

@@ -1,14 +1,19 @@
 import cors from 'cors';
 import type { RequestHandler } from 'express';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config';
-import { bearerToken } from './apiKeys';
+import { bearerToken, identifyApiKey } from './apiKeys';
 import { AppError } from './errors';
 import { ipBucket } from './rateLimits';
 import type { RedisClient } from './redis';
 
 /** The finance page and API: finance staff only, never readable from the news site's pages. */
 const financePath = /^\/(admin|v1\/admin)(\/|$)/;
+
+/** A path as Express routes it: case-insensitively, a trailing slash ignored. Every path test here uses it. */
+function routedPath(path: string): string {
+  return path.toLowerCase().replace(/\/+$/, '') || '/';
+}
 
 /**
  * CORS with credentials for the site's origins, on the routes the banner script calls — and on none of the
@@ -23,7 +28,7 @@ export function siteCors(config: Pick<Config, 'siteOrigins'>): RequestHandler {
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
     maxAge: 600,
   });
-  return (req, res, next) => (financePath.test(req.path) ? next() : forSite(req, res, next));
+  return (req, res, next) => (financePath.test(routedPath(req.path)) ? next() : forSite(req, res, next));
 }
 
 /**
@@ -47,39 +52,56 @@ const wrongApiKeyWindowS = 600;
 
 /**
  * A limit on wrong API keys per address (IPv6 /64): after 20 in ten minutes every key route answers 429 to that
- * address, the right key included (else the limit would tell a guesser when it guessed right).
+ * address, the right key included (else the limit would tell a guesser when it guessed right). A Bearer key is
+ * judged before the route runs, so a wrong one is counted before it is answered (a burst cannot outrun the count);
+ * the login form, whose key is in its body, counts every attempt and gives it back when it signs in.
  */
 export function limitWrongApiKeys(
   redis: RedisClient,
-  keyPrefix: string,
+  config: Pick<Config, 'apiKeys' | 'redis'>,
   onRefused: () => void = () => {},
 ): RequestHandler {
   const failures = new RateLimiterRedis({
     storeClient: redis,
-    keyPrefix: `${keyPrefix}rl:api-key`,
+    keyPrefix: `${config.redis.keyPrefix}rl:api-key`,
     points: wrongApiKeysPerWindow,
     duration: wrongApiKeyWindowS,
   });
+  const refuse = (msBeforeNext: number) => {
+    onRefused();
+    const retryAfterS = Math.max(1, Math.ceil(msBeforeNext / 1000));
+    return new AppError(
+      'rate_limited',
+      `Too many wrong API keys from this address; try again in ${retryAfterS} s.`,
+      {
+        retryAfterS,
+      },
+    );
+  };
   return async (req, res, next) => {
-    if (!keyPath.test(req.path)) return next();
-    const presented = bearerToken(req.headers.authorization) !== null || req.path === '/admin/login';
-    if (!presented) return next();
+    const path = routedPath(req.path);
+    if (!keyPath.test(path)) return next();
     const bucket = ipBucket(req.ip);
-    const seen = await failures.get(bucket);
-    if (seen && seen.consumedPoints >= wrongApiKeysPerWindow) {
-      onRefused();
-      const retryAfterS = Math.max(1, Math.ceil(seen.msBeforeNext / 1000));
-      throw new AppError(
-        'rate_limited',
-        `Too many wrong API keys from this address; try again in ${retryAfterS} s.`,
-        {
-          retryAfterS,
-        },
-      );
+    const presented = bearerToken(req.headers.authorization);
+    const login = path === '/admin/login';
+    if (presented === null && !login) return next();
+    const known = presented !== null && identifyApiKey(config.apiKeys, presented) !== null;
+    if (known) {
+      const seen = await failures.get(bucket);
+      if (seen && seen.consumedPoints >= wrongApiKeysPerWindow) throw refuse(seen.msBeforeNext);
+      return next();
     }
-    res.on('finish', () => {
-      if (res.statusCode === 401) void failures.penalty(bucket, 1).catch(() => {});
-    });
+    try {
+      await failures.consume(bucket);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      throw refuse(rejection.msBeforeNext);
+    }
+    if (login) {
+      res.on('finish', () => {
+        if (res.statusCode < 400) void failures.reward(bucket, 1).catch(() => {});
+      });
+    }
     next();
   };
 }

@@ -50,18 +50,21 @@ export async function applySupporterChange(
     // The supporter may have appeared between our look-up and our write: look again, so facts never stay
     // behind (the supporter's side adopts after indexing, we look after writing: one of us sees the other).
     const appeared = await findSupporterByHints(repository, hints);
-    const owner = appeared
-      ? await mergeRecordInto(repository, logger, waited.owner, appeared, 'facts joined their supporter')
-      : waited.owner;
+    // Only facts that wait under a Stripe id join a supporter here; two supporters are joined by a proof only.
+    const owner =
+      appeared && !waited.owner.startsWith('sup_')
+        ? await mergeRecordInto(repository, logger, waited.owner, appeared, 'facts joined their supporter')
+        : waited.owner;
     return finish(ctx, owner, waited.result, change);
   }
 
   await indexIdentity(repository, logger, resolved, hints);
   const committed = await commitFollowingMerges(repository, resolved, change.facts, eventId);
-  let owner = committed.owner;
+  const { owner } = committed;
   for (const waitingUnder of [...(hints.customerIds ?? []), ...(hints.paymentIntentIds ?? [])]) {
+    // A record that waited under this Stripe id joins; one already adopted by another supporter stays there.
     if (waitingUnder !== owner && (await repository.exists(waitingUnder))) {
-      owner = await mergeRecordInto(repository, logger, waitingUnder, owner, 'facts joined their supporter');
+      await mergeRecordInto(repository, logger, waitingUnder, owner, 'facts joined their supporter');
     }
   }
   return finish(ctx, owner, committed.result, change);

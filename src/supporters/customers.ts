@@ -1,6 +1,5 @@
 import type { SupporterCustomers } from '../contributions/supporterCustomers';
 import { newSupporterId } from './identity';
-import { loadSupporter } from './lookup';
 import { endedSubscriptionStatuses, type SupporterRecord } from './record';
 import type { SupporterRepository } from './repository';
 
@@ -33,12 +32,10 @@ export function supporterCustomers(repository: SupporterRepository): SupporterCu
       const claimed = await repository.claim('site-user', siteUserId, newSupporterId());
       return (await repository.loadFollowingMerges(claimed)).owner;
     },
-    async actsAsItself(supporterId) {
-      return (await repository.load(supporterId)).mergedInto === null;
-    },
-    async customerOf(supporterId) {
-      const record = await loadSupporter(repository, supporterId);
-      return record ? preferredCustomer(record) : null;
+    async ownCustomer(supporterId) {
+      const { mergedInto, record } = await repository.load(supporterId);
+      if (mergedInto) return null;
+      return { customer: record ? preferredCustomer(record) : null };
     },
   };
 }

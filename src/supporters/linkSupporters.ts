@@ -41,8 +41,9 @@ export async function linkSupporters(deps: LinkDeps, source: string, target: str
     source,
     target,
     'linked by an admin',
-    (record) =>
-      (record.linkedFrom ?? []).length === 0 && !(record.siteUserId && b && record.siteUserId !== b),
+    (record, resolved) =>
+      (record.linkedFrom ?? []).length === 0 &&
+      !(record.siteUserId && resolved?.siteUserId && record.siteUserId !== resolved.siteUserId),
   );
   if (now === source) {
     throw new AppError(

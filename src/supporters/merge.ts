@@ -8,8 +8,8 @@ import type { SupporterRepository } from './repository';
  * under a Stripe id (a refund before its payment) join their supporter, and when a reader proves an e-mail that
  * other supporters' payments typed (see `proveEmail`). The source is marked first, with a compare-and-set on its
  * version, then copied: of two merges of one source racing, only one wins the mark, and the loser has copied
- * nothing anywhere. `onlyIf` is judged on the very version the mark is made on, so a source that gained a proof
- * meanwhile is left alone. Answers the supporter the source's facts now live in (the source itself when
+ * nothing anywhere. `onlyIf` is judged on the very version the mark is made on (and on the record the target now
+ * resolves to), so a source that gained a proof meanwhile is left alone. Answers the supporter the source's facts now live in (the source itself when
  * `onlyIf` refused it).
  */
 export async function mergeRecordInto(
@@ -18,16 +18,16 @@ export async function mergeRecordInto(
   source: string,
   target: string,
   reason: string,
-  onlyIf: (record: SupporterRecord) => boolean = () => true,
+  onlyIf: (record: SupporterRecord, into: SupporterRecord | null) => boolean = () => true,
 ): Promise<string> {
   for (let attempt = 0; attempt < 20; attempt++) {
     if (source === target) return target;
     const state = await repository.load(source);
     if (state.mergedInto) return (await repository.loadFollowingMerges(source)).owner;
     if (!state.record) return (await repository.loadFollowingMerges(target)).owner;
-    if (!onlyIf(state.record)) return source;
-    const into = (await repository.loadFollowingMerges(target)).owner;
-    if (into === source) return source;
+    // Judged against where the facts would really go: the target may itself have been merged on meanwhile.
+    const { owner: into, state: intoState } = await repository.loadFollowingMerges(target);
+    if (into === source || !onlyIf(state.record, intoState.record)) return source;
     const marked = await repository.markMerged(source, state.version, into);
     if (marked !== 'ok') continue;
     await repository.completeMerge(source, { ...state, mergedInto: into, mergePending: true });

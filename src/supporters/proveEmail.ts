@@ -29,35 +29,48 @@ export async function proveEmail(
   const { repository, logger } = deps;
   const { owner: provedOwner, users } = await repository.emailIdentity(email);
   const typedBy = await canonicalRecords(repository, users);
-  let owner = provedOwner;
-  if (!owner) {
+  let owner: string;
+  if (provedOwner) {
+    // An owner proved before (perhaps linked into another by an admin since): its facts live where it points.
+    owner = (await commitFollowingMerges(repository, provedOwner, provedFacts(email), null)).owner;
+  } else {
     if (typedBy.length === 0) return null;
     const presented = presentedSupporterId ? await loadTokenHolder(repository, presentedSupporterId) : null;
-    owner = await repository.claimEmailOwner(email, presented?.id ?? newSupporterId());
+    owner = await claimOwnership(repository, email, presented?.id ?? newSupporterId());
   }
-  const committed = await commitFollowingMerges(
-    repository,
-    (await repository.loadFollowingMerges(owner)).owner,
-    { provedEmails: [email], emails: [email] },
-    null,
-  );
   const merged: string[] = [];
   for (const record of typedBy) {
-    if (record.id === committed.owner) continue;
-    const into = await mergeRecordInto(
-      repository,
-      logger,
-      record.id,
-      committed.owner,
-      'e-mail proved',
-      hasNoProof,
-    );
+    if (record.id === owner) continue;
+    const into = await mergeRecordInto(repository, logger, record.id, owner, 'e-mail proved', hasNoProof);
     if (into === record.id) continue;
     merged.push(record.id);
     await deps.revokeRefreshFamilies(record.id);
   }
-  logger.info({ owner: committed.owner, merged }, 'e-mail proved by sign-in code');
-  return committed.owner;
+  logger.info({ owner, merged }, 'e-mail proved by sign-in code');
+  return owner;
+}
+
+const provedFacts = (email: string) => ({ provedEmails: [email], emails: [email] });
+
+/**
+ * Makes a freshly chosen supporter the e-mail's owner, itself and never one it was merged into meanwhile: a proof
+ * racing another that merged the chosen supporter away (the browser's own, say) must not sign the prover in as
+ * that other owner. Then the address goes to a new supporter instead.
+ */
+async function claimOwnership(
+  repository: SupporterRepository,
+  email: string,
+  chosen: string,
+): Promise<string> {
+  let candidate = await repository.claimEmailOwner(email, chosen);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const result = await repository.commit(candidate, provedFacts(email), { eventId: null });
+    if (result.outcome !== 'merged') return candidate;
+    const fresh = newSupporterId();
+    await repository.repointEmailOwner(email, candidate, fresh);
+    candidate = (await repository.emailOwner(email)) ?? fresh;
+  }
+  throw new Error(`could not give ${email.replace(/.*@/, '…@')} an owner: it keeps being merged away`);
 }
 
 async function canonicalRecords(repository: SupporterRepository, ids: string[]): Promise<SupporterRecord[]> {

@@ -162,14 +162,11 @@ describe("a returning supporter's Stripe customer is reused, on proof only", () 
       lookups.push(`siteUser:${id}`);
       return 'sup_ofsiteuserxxxxxxxxxx';
     },
-    actsAsItself: async () => true,
-    customerOf: async (id) => {
+    ownCustomer: async (id) => {
       lookups.push(`customer:${id}`);
-      return id === 'sup_test123'
-        ? 'cus_bytoken'
-        : id === 'sup_ofsiteuserxxxxxxxxxx'
-          ? 'cus_bysiteuser'
-          : null;
+      const customer =
+        id === 'sup_test123' ? 'cus_bytoken' : id === 'sup_ofsiteuserxxxxxxxxxx' ? 'cus_bysiteuser' : null;
+      return { customer };
     },
   };
   const app = () => buildApp({ ...t.deps, supporterCustomers: customers });

@@ -4,7 +4,7 @@ import { isolateNetwork } from '../contributions/stripeFake';
 import { createSiteTestApp, siteKey } from '../fixtures/site';
 import type { TestApp } from '../helpers/app';
 
-/** Review findings on the attack limits; each test states the guarantee and FAILS on the code under review. */
+/** The attack limits hold however a path is spelt and however many wrong keys arrive at once (found by a review). */
 
 isolateNetwork();
 let t: TestApp;
