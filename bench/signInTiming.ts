@@ -39,7 +39,12 @@ async function main(): Promise<void> {
     stripe: null,
     clock: systemClock,
     logger: pino({ level: 'silent' }),
-    mailer: { send: async (mail) => (sent.push(mail.to), { outboxPath: null }) },
+    mailer: {
+      send: async (mail) => {
+        sent.push(mail.to);
+        return { outboxPath: null };
+      },
+    },
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((listening) => server.once('listening', listening));

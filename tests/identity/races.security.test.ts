@@ -1,9 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
-import { simpleParser } from 'mailparser';
-import nock from 'nock';
 import { pino } from 'pino';
 import request from 'supertest';
 import { buildApp } from '../../src/app';
@@ -17,6 +15,7 @@ import { createSiteTestApp } from '../fixtures/site';
 import { checkoutSession, customer, event, unix } from '../fixtures/stripe/builders';
 import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import type { TestApp } from '../helpers/app';
+import { metadataOf, portalOpensOn, takeCode } from './helpers';
 
 /**
  * Races and orders an attacker can arrange around a proof, found by a review and driven against the real app and
@@ -61,11 +60,7 @@ async function checkout(
   expect(res.status).toBe(201);
   const params = stripe.calls[0]?.body as StripeForm;
   const sessionId = String(res.body.id);
-  const metadata = Object.fromEntries(
-    Object.entries(params)
-      .filter(([key]) => key.startsWith('metadata['))
-      .map(([key, value]) => [key.slice('metadata['.length, -1), value]),
-  );
+  const metadata = metadataOf(params);
   const payNow = async (p: NonNullable<typeof pay>) => {
     const paid = checkoutSession({ id: sessionId, amount: p.amount, customer: p.customer, email: p.email });
     paid.metadata = metadata;
@@ -82,48 +77,16 @@ async function checkout(
 const claim = (sessionId: string) =>
   request(app).post('/v1/tokens').set('Origin', site).send({ checkoutSessionId: sessionId });
 
-async function codeMailed(): Promise<string> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    let files: string[] = [];
-    try {
-      files = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
-    } catch {}
-    const [file] = files;
-    if (file) {
-      const mail = await simpleParser(readFileSync(join(outbox, file)));
-      rmSync(outbox, { recursive: true });
-      return /(\d{6})/.exec(mail.text ?? '')?.[1] as string;
-    }
-    await new Promise((done) => setTimeout(done, 20));
-  }
-  throw new Error('no mail');
-}
-
 /** The victim signs in on a new device (no refresh cookie): the usual reason to sign in. */
 async function victimSignsIn(): Promise<string> {
   await request(app).post('/v1/sign-in').set('X-Forwarded-For', '203.0.113.5').send({ email: victimEmail });
-  const code = await codeMailed();
+  const code = await takeCode(outbox);
   const signedIn = await request(app)
     .post('/v1/sign-in/verify')
     .set('X-Forwarded-For', '203.0.113.5')
     .send({ email: victimEmail, code });
   expect(signedIn.status).toBe(200);
   return subOf(signedIn.body.accessToken as string);
-}
-
-function portalOpensOn(): string[] {
-  const customers: string[] = [];
-  nock('https://api.stripe.com')
-    .post('/v1/billing_portal/sessions', (body: { customer: string }) => {
-      customers.push(body.customer);
-      return true;
-    })
-    .reply(200, {
-      id: 'bps_1',
-      object: 'billing_portal.session',
-      url: 'https://billing.stripe.com/p/session/x',
-    });
-  return customers;
 }
 
 describe('the owner of a proved e-mail is never a supporter that only typed it', () => {

@@ -1,9 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
-import { simpleParser } from 'mailparser';
-import nock from 'nock';
 import { pino } from 'pino';
 import request from 'supertest';
 import { buildApp } from '../../src/app';
@@ -13,6 +11,7 @@ import { createSiteTestApp, entitlementsOf } from '../fixtures/site';
 import { checkoutSession, event } from '../fixtures/stripe/builders';
 import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import type { TestApp } from '../helpers/app';
+import { metadataOf, portalOpensOn, takeCode, takeMail } from './helpers';
 
 /**
  * The attacks of the identity issue, replayed against the real app: a reader with a card and a victim's e-mail or
@@ -72,11 +71,7 @@ async function attackerPays(body: Record<string, unknown>, headers: Record<strin
     email: (body.email as string | undefined) ?? 'attacker@evil.example',
   });
   // Stripe hands back the metadata the service wrote, and the client_reference_id if it set one.
-  paid.metadata = Object.fromEntries(
-    Object.entries(params)
-      .filter(([key]) => key.startsWith('metadata['))
-      .map(([key, value]) => [key.slice('metadata['.length, -1), value]),
-  );
+  paid.metadata = metadataOf(params);
   paid.client_reference_id = params.client_reference_id ?? null;
   expect((await deliver({ app, clock: t.clock }, event('checkout.session.completed', paid))).status).toBe(
     200,
@@ -87,41 +82,6 @@ async function attackerPays(body: Record<string, unknown>, headers: Record<strin
 const claim = (sessionId: string) =>
   request(app).post('/v1/tokens').set('Origin', site).send({ checkoutSessionId: sessionId });
 const subOf = (token: string) => (jwt.decode(token) as { sub: string; tier: string }).sub;
-
-function portalOpensOn(): string[] {
-  const customers: string[] = [];
-  nock('https://api.stripe.com')
-    .post('/v1/billing_portal/sessions', (body: { customer: string }) => {
-      customers.push(body.customer);
-      return true;
-    })
-    .reply(200, {
-      id: 'bps_1',
-      object: 'billing_portal.session',
-      url: 'https://billing.stripe.com/p/session/x',
-    });
-  return customers;
-}
-
-async function onlyMail() {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const files = (() => {
-      try {
-        return readdirSync(outbox).filter((f) => f.endsWith('.eml'));
-      } catch {
-        return [];
-      }
-    })();
-    const [file] = files;
-    if (file) {
-      const mail = await simpleParser(readFileSync(join(outbox, file)));
-      rmSync(outbox, { recursive: true });
-      return mail;
-    }
-    await new Promise((done) => setTimeout(done, 20));
-  }
-  throw new Error('no mail');
-}
 
 describe('a €1 payment with a victim’s e-mail', () => {
   it('gets a token for the attacker’s own payment only, and a portal on the attacker’s own customer', async () => {
@@ -169,7 +129,7 @@ describe('a €1 payment with a victim’s e-mail', () => {
     const attackerToken = (await claim(sessionId)).body.accessToken as string;
 
     await request(app).post('/v1/sign-in').set('X-Forwarded-For', '203.0.113.5').send({ email: victimEmail });
-    const code = /(\d{6})/.exec((await onlyMail()).text ?? '')?.[1] as string;
+    const code = await takeCode(outbox);
     const signedIn = await request(app)
       .post('/v1/sign-in/verify')
       .set('X-Forwarded-For', '203.0.113.5')
@@ -212,7 +172,7 @@ describe('a €1 payment naming a victim’s site user id', () => {
     expect(await victim()).toEqual(before);
 
     await request(app).post('/v1/sign-in').send({ email: 'attacker@evil.example' });
-    const code = /(\d{6})/.exec((await onlyMail()).text ?? '')?.[1] as string;
+    const code = await takeCode(outbox);
     const signedIn = await request(app)
       .post('/v1/sign-in/verify')
       .send({ email: 'attacker@evil.example', code });
@@ -265,7 +225,7 @@ describe('sign-in cannot be turned against a reader', () => {
       expect((await request(app).post('/v1/sign-in').set(attacker).send({ email: victimEmail })).status).toBe(
         202,
       );
-      await onlyMail();
+      await takeMail(outbox);
     }
     expect((await request(app).post('/v1/sign-in').set(attacker).send({ email: victimEmail })).status).toBe(
       429,
@@ -274,7 +234,7 @@ describe('sign-in cannot be turned against a reader', () => {
     expect((await request(app).post('/v1/sign-in').set(reader).send({ email: victimEmail })).status).toBe(
       202,
     );
-    const code = /(\d{6})/.exec((await onlyMail()).text ?? '')?.[1] as string;
+    const code = await takeCode(outbox);
     const wrong = code === '000000' ? '111111' : '000000';
     for (let i = 0; i < 5; i++) {
       await request(app).post('/v1/sign-in/verify').set(attacker).send({ email: victimEmail, code: wrong });
