@@ -19,21 +19,18 @@ export type SignInCodeCheck =
 // bounded by the attempt limits (per address and per e-mail), so nobody can burn the code someone else received.
 // Codes are stored hashed: a Redis dump reveals no live code. Expiry is judged against the service's clock; the
 // key's own TTL only collects what nobody came back for.
+// The field `seq` counts codes issued, so the oldest is the one with the smallest number (two codes issued in the
+// same millisecond would tie on their expiry, and the tie could drop the newest: the reader's own).
 const issueScript = `
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({seq = seq, pending = cjson.decode(ARGV[2])}))
 local fields = redis.call('HGETALL', KEYS[1])
-local count = #fields / 2
-while count > tonumber(ARGV[3]) do
-  local oldest, oldestAt = nil, nil
-  for i = 1, #fields, 2 do
-    local at = cjson.decode(fields[i + 1]).expiresAt
-    if redis.call('HEXISTS', KEYS[1], fields[i]) == 1 and (oldestAt == nil or at < oldestAt) then
-      oldest, oldestAt = fields[i], at
-    end
-  end
-  redis.call('HDEL', KEYS[1], oldest)
-  count = count - 1
+local live = {}
+for i = 1, #fields, 2 do
+  if fields[i] ~= 'seq' then table.insert(live, {fields[i], cjson.decode(fields[i + 1]).seq}) end
 end
+table.sort(live, function(a, b) return a[2] < b[2] end)
+for i = 1, #live - tonumber(ARGV[3]) do redis.call('HDEL', KEYS[1], live[i][1]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1
 `;
@@ -42,7 +39,7 @@ const checkScript = `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 if not stored then return {'wrong_or_expired'} end
 redis.call('HDEL', KEYS[1], ARGV[1])
-local pending = cjson.decode(stored)
+local pending = cjson.decode(stored).pending
 if tonumber(pending.expiresAt) <= tonumber(ARGV[2]) then return {'wrong_or_expired'} end
 return {'ok', pending.returnUrl, pending.locale}
 `;
