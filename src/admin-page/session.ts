@@ -29,7 +29,8 @@ export function csrfMatches(expected: string, presented: unknown): boolean {
 }
 
 export function adminSessions(redis: RedisClient, prefix: string) {
-  const keyOf = (id: string) => `${prefix}admin-session:${sha256(id).toString('hex')}`;
+  // The session and its flash message share one hash tag, so signing out deletes both in one command on Cluster too.
+  const keyOf = (id: string) => `${prefix}admin-session:{${sha256(id).toString('hex')}}`;
 
   return {
     /** Starts a session for a caller and sets its cookie; a new id each time (no fixation). */
