@@ -4,7 +4,7 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import { bearerToken, identifyApiKey } from './apiKeys';
 import { AppError } from './errors';
-import { ipBucket } from './rateLimits';
+import { ipBucket, rateLimited } from './rateLimits';
 import type { RedisClient } from './redis';
 
 /** The finance page and API: finance staff only, never readable from the news site's pages. */
@@ -69,14 +69,7 @@ export function limitWrongApiKeys(
   });
   const refuse = (msBeforeNext: number) => {
     onRefused();
-    const retryAfterS = Math.max(1, Math.ceil(msBeforeNext / 1000));
-    return new AppError(
-      'rate_limited',
-      `Too many wrong API keys from this address; try again in ${retryAfterS} s.`,
-      {
-        retryAfterS,
-      },
-    );
+    return rateLimited('Too many wrong API keys from this address', msBeforeNext);
   };
   return async (req, res, next) => {
     const path = routedPath(req.path);

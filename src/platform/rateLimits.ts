@@ -93,9 +93,14 @@ async function consume(
     // (rethrown: the error middleware answers 503, so the limit fails closed).
     if (!(rejection instanceof RateLimiterRes)) throw rejection;
     onRefused?.();
-    const retryAfterS = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-    throw new AppError('rate_limited', `${refusal}; try again in ${retryAfterS} s.`, { retryAfterS });
+    throw rateLimited(refusal, rejection.msBeforeNext);
   }
+}
+
+/** The 429 of a limit that frees up in `msBeforeNext`, with its Retry-After. */
+export function rateLimited(refusal: string, msBeforeNext: number): AppError {
+  const retryAfterS = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new AppError('rate_limited', `${refusal}; try again in ${retryAfterS} s.`, { retryAfterS });
 }
 
 /**

@@ -64,13 +64,20 @@ export async function emailStanding(
   email: string,
 ): Promise<{ proved: boolean; supporters: SupporterRecord[] }> {
   const { owner, users } = await repository.emailIdentity(email);
-  const ids = owner ? [owner] : users;
+  return { proved: owner !== null, supporters: await loadSupporters(repository, owner ? [owner] : users) };
+}
+
+/** The records several supporter ids name, following merges, each once (two ids merged into one give one). */
+export async function loadSupporters(
+  repository: SupporterRepository,
+  ids: string[],
+): Promise<SupporterRecord[]> {
   const records = new Map<string, SupporterRecord>();
   for (const id of ids) {
     const record = await loadSupporter(repository, id);
     if (record) records.set(record.id, record);
   }
-  return { proved: owner !== null, supporters: [...records.values()] };
+  return [...records.values()];
 }
 
 export interface SupporterStanding extends SupporterEntitlements {

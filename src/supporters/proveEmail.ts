@@ -1,9 +1,8 @@
 import type { Logger } from '../platform/logger';
 import { commitFollowingMerges } from './applyChange';
 import { hasNoProof, newSupporterId } from './identity';
-import { loadSupporter, loadTokenHolder } from './lookup';
+import { loadSupporters, loadTokenHolder } from './lookup';
 import { mergeRecordInto } from './merge';
-import type { SupporterRecord } from './record';
 import type { SupporterRepository } from './repository';
 
 export interface ProveEmailDeps {
@@ -28,7 +27,7 @@ export async function proveEmail(
 ): Promise<string | null> {
   const { repository, logger } = deps;
   const { owner: provedOwner, users } = await repository.emailIdentity(email);
-  const typedBy = await canonicalRecords(repository, users);
+  const typedBy = await loadSupporters(repository, users);
   let owner: string;
   if (provedOwner) {
     // An owner proved before (perhaps linked into another by an admin since): its facts live where it points.
@@ -71,13 +70,4 @@ async function claimOwnership(
     candidate = (await repository.emailOwner(email)) ?? fresh;
   }
   throw new Error(`could not give ${email.replace(/.*@/, '…@')} an owner: it keeps being merged away`);
-}
-
-async function canonicalRecords(repository: SupporterRepository, ids: string[]): Promise<SupporterRecord[]> {
-  const records = new Map<string, SupporterRecord>();
-  for (const id of ids) {
-    const record = await loadSupporter(repository, id);
-    if (record) records.set(record.id, record);
-  }
-  return [...records.values()];
 }
