@@ -6,7 +6,7 @@ import { newSupporterId, supporterIdFor } from '../supporters/identity';
 import { type AccessTokens, InvalidAccessTokenError } from '../tokens/accessToken';
 import type { RefreshTokens } from '../tokens/refreshTokens';
 import type { SiteUserTokens } from '../tokens/siteUserToken';
-import { presentedRefreshToken } from '../tokens/supporterSession';
+import { refreshCookieHolder } from '../tokens/supporterSession';
 import type { CheckoutRequest } from './checkoutRequest';
 import type { SupporterCustomers } from './supporterCustomers';
 
@@ -62,8 +62,7 @@ export async function decideCheckoutSupporter(
   const fromToken = accessTokenHolder(deps, req);
   const byToken = fromToken ? await proved(fromToken, 'access_token', null) : null;
   if (byToken) return byToken;
-  const refresh = presentedRefreshToken(req);
-  const fromCookie = refresh ? await deps.refreshTokens.holder(refresh, deps.clock.now()) : null;
+  const fromCookie = await refreshCookieHolder(deps.refreshTokens, req, deps.clock.now());
   const byCookie = fromCookie ? await proved(fromCookie, 'refresh_token', null) : null;
   if (byCookie) return byCookie;
   const { siteUserToken: _token, ...body } = request;

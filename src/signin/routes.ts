@@ -12,7 +12,7 @@ import { proveEmail } from '../supporters/proveEmail';
 import type { SupporterRepository } from '../supporters/repository';
 import type { RefreshTokens } from '../tokens/refreshTokens';
 import {
-  presentedRefreshToken,
+  refreshCookieHolder,
   type SupporterSessions,
   supporterTokensSchema,
 } from '../tokens/supporterSession';
@@ -196,9 +196,13 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
       await guessLimiter.admit({ ip: req.ip, email: body.email });
       const checked = await codes.check(body.email, body.code, clock.now());
       // The code proves the e-mail: the address gets its owner, and the supporters that only typed it join them.
-      const presented = presentedRefreshToken(req);
-      const presentedSupporter = presented ? await deps.refreshTokens.holder(presented, clock.now()) : null;
-      const supporterId = checked.ok ? await proveEmail(proofs, body.email, presentedSupporter) : null;
+      const supporterId = checked.ok
+        ? await proveEmail(
+            proofs,
+            body.email,
+            await refreshCookieHolder(deps.refreshTokens, req, clock.now()),
+          )
+        : null;
       if (!checked.ok || !supporterId) {
         const reason: SignInFailure = checked.ok ? 'no_contribution' : checked.reason;
         if (!fromPage) throw new AppError('unauthorized', wrongCodeDetail[reason]);

@@ -7,7 +7,12 @@ import { z } from '../platform/zod';
 import type { SupporterRepository } from '../supporters/repository';
 import { type ClaimOutcome, claimCheckoutSession } from './claim';
 import { type RefreshTokens, supporterOf } from './refreshTokens';
-import { presentedRefreshToken, type SupporterSessions, supporterTokensSchema } from './supporterSession';
+import {
+  presentedRefreshToken,
+  refreshCookieHolder,
+  type SupporterSessions,
+  supporterTokensSchema,
+} from './supporterSession';
 
 const claimBodySchema = z
   .object({
@@ -83,7 +88,7 @@ export function sessionRoutes(deps: SessionRouteDeps, openapi: OpenAPIRegistry):
       case 'paid':
         if (outcome.withinWindow) return sessions.start(req, res, outcome.supporterId);
         // Past the window the session id alone is worth nothing; the browser that claimed it holds the cookie.
-        if ((await cookieHolder(req)) === outcome.supporterId)
+        if ((await refreshCookieHolder(deps.refreshTokens, req, deps.clock.now())) === outcome.supporterId)
           return sessions.answerAccess(res, outcome.supporterId);
         throw new AppError(
           'gone',
@@ -105,11 +110,6 @@ export function sessionRoutes(deps: SessionRouteDeps, openapi: OpenAPIRegistry):
         throw refusals[outcome.reason];
     }
   });
-
-  async function cookieHolder(req: Parameters<typeof presentedRefreshToken>[0]): Promise<string | null> {
-    const presented = presentedRefreshToken(req);
-    return presented ? deps.refreshTokens.holder(presented, deps.clock.now()) : null;
-  }
 
   openapi.registerPath({
     method: 'post',

@@ -141,3 +141,13 @@ export function presentedRefreshToken(
   const cookies = parseCookie(req.headers.cookie ?? '');
   return cookies[refreshCookieName] ?? cookies[legacyRefreshCookie.name] ?? body.refreshToken ?? null;
 }
+
+/** The supporter the request's refresh cookie proves, read and not spent (checkout, sign-in, a late claim); or null. */
+export async function refreshCookieHolder(
+  refreshTokens: Pick<RefreshTokens, 'holder'>,
+  req: Request,
+  nowMs: number,
+): Promise<string | null> {
+  const presented = presentedRefreshToken(req);
+  return presented ? refreshTokens.holder(presented, nowMs) : null;
+}
