@@ -1,5 +1,6 @@
 import nock from 'nock';
 import request from 'supertest';
+import { scanKeys } from '../../src/platform/redis';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
 import { stripeEventLog } from '../../src/webhooks/eventLog';
@@ -66,7 +67,7 @@ describe('the finance page /admin', () => {
       .set('Cookie', cookie.split(';')[0] as string);
     expect(page.text).toContain('Signed in with key books (finance)');
     // The key itself is never stored, nor the cookie's value in clear.
-    const keys = await t.redis.keys(`${t.prefix}admin-session:*`);
+    const keys = await scanKeys(t.redis, `${t.prefix}admin-session:*`);
     expect(keys).toHaveLength(1);
     const stored = JSON.stringify(await t.redis.hgetall(keys[0] as string));
     expect(stored).not.toContain(financeKey);

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { buildApp } from '../../src/app';
 import type { CaptchaVerifier } from '../../src/contributions/cardTestingDefence';
 import { ipBucket } from '../../src/platform/rateLimits';
+import { scanKeys } from '../../src/platform/redis';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { fakeCheckoutSessions, isolateNetwork } from './stripeFake';
 
@@ -102,7 +103,7 @@ describe('card-testing defence', () => {
         .post('/v1/checkout')
         .send({ ...once, email: 'reader@example.org' })
         .expect(201);
-      const keys = await t.redis.keys(`${t.prefix}*`);
+      const keys = await scanKeys(t.redis, `${t.prefix}*`);
       const emailDigest = createHash('sha256').update('reader@example.org').digest('hex');
       expect(keys.sort()).toEqual([
         `${t.prefix}rl:checkout:email:${emailDigest}:127.0.0.1`,

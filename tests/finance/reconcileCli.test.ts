@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import type { StripeObject } from '../fixtures/stripe/builders';
 import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
-import { createTestApp, type TestApp } from '../helpers/app';
+import { createTestApp, sharedRedisEnv, type TestApp } from '../helpers/app';
 import { agreeingTransactions, monthEvents } from './scenario';
 import { startBooksServer } from './stripeBooks';
 
@@ -20,7 +20,13 @@ function runCli(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((done) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'tools/reconcile.ts', ...args], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        ...sharedRedisEnv(),
+        ...env,
+      },
     });
     let stdout = '';
     let stderr = '';

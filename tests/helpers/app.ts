@@ -5,7 +5,7 @@ import Stripe from 'stripe';
 import { type AppDeps, buildApp } from '../../src/app';
 import { type Config, type Env, loadConfig } from '../../src/config';
 import { type Clock, ManualClock } from '../../src/platform/clock';
-import { createRedisClient, type RedisClient } from '../../src/platform/redis';
+import { createRedisClient, type RedisClient, scanKeys } from '../../src/platform/redis';
 import { stripeApiVersion } from '../../src/platform/stripe';
 
 export const testWebhookSecret = 'whsec_test_secret_for_component_tests';
@@ -35,11 +35,35 @@ export interface TestAppOptions {
   prefix?: string;
 }
 
-/** Builds the real app on a real Redis (127.0.0.1:6379 unless REDIS_URL is given) under a unique key prefix. */
+/**
+ * The Redis the suite runs on: 127.0.0.1:6379, or the Redis Cluster named by `REDIS_CLUSTER_NODES` in the test
+ * process's environment (`npm run test:cluster`). A test that gives its own `REDIS_URL` keeps it.
+ */
+export function sharedRedisEnv(env: Env = {}): Env {
+  const clusterNodes = process.env.REDIS_CLUSTER_NODES;
+  return clusterNodes && !env.REDIS_URL ? { REDIS_CLUSTER_NODES: clusterNodes } : {};
+}
+
+/** A client of the suite's Redis (see `sharedRedisEnv`), ready. */
+export async function sharedRedis(): Promise<RedisClient> {
+  const redis = createRedisClient(loadConfig({ NODE_ENV: 'test', ...sharedRedisEnv() }));
+  await untilReady(redis);
+  return redis;
+}
+
+function untilReady(redis: RedisClient): Promise<void> {
+  return new Promise<void>((ready, fail) => {
+    redis.once('ready', () => ready());
+    redis.once('error', fail);
+  });
+}
+
+/** Builds the real app on the suite's Redis (or the test's own `REDIS_URL`) under a unique key prefix. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const prefix = options.prefix ?? `test:${randomBytes(6).toString('hex')}:`;
   const config = loadConfig({
     NODE_ENV: 'test',
+    ...sharedRedisEnv(options.env),
     REDIS_KEY_PREFIX: prefix,
     STRIPE_SECRET_KEY: testStripeKey,
     STRIPE_WEBHOOK_SECRETS: testWebhookSecret,
@@ -49,10 +73,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...options.env,
   });
   const redis = createRedisClient(config);
-  await new Promise<void>((ready, fail) => {
-    redis.once('ready', () => ready());
-    redis.once('error', fail);
-  });
+  await untilReady(redis);
   const clock =
     (options.clock as ManualClock | undefined) ?? new ManualClock(Date.parse('2026-11-02T10:00:00Z'));
   const deps: AppDeps = {
@@ -76,16 +97,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   };
 }
 
-/** Removes every key under a prefix (SCAN, never KEYS: the shared Redis may be large). */
+/** Removes every key under a prefix, one UNLINK a key: on Redis Cluster the keys live in many slots. */
 export async function deleteKeys(redis: RedisClient, prefix: string): Promise<void> {
   if (redis.status !== 'ready') return;
-  const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await node.unlink(...keys);
-    } while (cursor !== '0');
-  }
+  await Promise.all((await scanKeys(redis, `${prefix}*`)).map((key) => redis.unlink(key)));
 }

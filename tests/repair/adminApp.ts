@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Test } from 'supertest';
-import type { RedisClient } from '../../src/platform/redis';
+import { type RedisClient, scanKeys } from '../../src/platform/redis';
 import { apiKeysEnv, createSiteTestApp, financeKey } from '../fixtures/site';
 import type { TestApp, TestAppOptions } from '../helpers/app';
 
@@ -27,23 +27,19 @@ export function withKey(test: Test, key: string): Test {
 /** Every key under the prefix with everything it holds, as text (strings, hashes, lists, sets, zsets, streams). */
 export async function dumpPrefix(redis: RedisClient, prefix: string): Promise<Map<string, string>> {
   const dump = new Map<string, string>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      let content: unknown;
-      if (type === 'string') content = await redis.get(key);
-      else if (type === 'hash') content = await redis.hgetall(key);
-      else if (type === 'list') content = await redis.lrange(key, 0, -1);
-      else if (type === 'set') content = await redis.smembers(key);
-      else if (type === 'zset') content = await redis.zrange(key, 0, -1);
-      else if (type === 'stream') content = await redis.xrange(key, '-', '+');
-      else content = `<${type}>`;
-      dump.set(key, JSON.stringify(content));
-    }
-  } while (cursor !== '0');
+  // Every primary's keys (on Redis Cluster a plain SCAN sees one node's).
+  for (const key of await scanKeys(redis, `${prefix}*`)) {
+    const type = await redis.type(key);
+    let content: unknown;
+    if (type === 'string') content = await redis.get(key);
+    else if (type === 'hash') content = await redis.hgetall(key);
+    else if (type === 'list') content = await redis.lrange(key, 0, -1);
+    else if (type === 'set') content = await redis.smembers(key);
+    else if (type === 'zset') content = await redis.zrange(key, 0, -1);
+    else if (type === 'stream') content = await redis.xrange(key, '-', '+');
+    else content = `<${type}>`;
+    dump.set(key, JSON.stringify(content));
+  }
   return dump;
 }
 

@@ -1,15 +1,15 @@
-import { Redis } from 'ioredis';
+import { type RedisClient, scanKeys } from '../../src/platform/redis';
 import { RefreshTokens, reuseGraceMs } from '../../src/tokens/refreshTokens';
-import { deleteKeys } from '../helpers/app';
+import { deleteKeys, sharedRedis } from '../helpers/app';
 
 const prefix = `test:refresh:${process.pid}:`;
 const ttlMs = 180 * 24 * 3600 * 1000;
 const now = Date.parse('2026-11-02T10:00:00Z');
-let redis: Redis;
+let redis: RedisClient;
 let tokens: RefreshTokens;
 
-beforeAll(() => {
-  redis = new Redis('redis://127.0.0.1:6379');
+beforeAll(async () => {
+  redis = await sharedRedis();
   tokens = new RefreshTokens(redis, prefix, ttlMs);
 });
 afterAll(async () => {
@@ -22,7 +22,7 @@ describe('refresh tokens', () => {
     const { token, expiresAtMs } = await tokens.issue('sup_hash1', now);
     expect(token).toMatch(/^rt_sup_hash1\.[A-Za-z0-9_-]{43}$/);
     expect(expiresAtMs).toBe(now + ttlMs);
-    const keys = await redis.keys(`${prefix}*`);
+    const keys = await scanKeys(redis, `${prefix}*`);
     const values = await Promise.all(
       keys.map(async (k) =>
         JSON.stringify((await redis.type(k)) === 'hash' ? await redis.hgetall(k) : await redis.smembers(k)),

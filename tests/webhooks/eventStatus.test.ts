@@ -27,6 +27,7 @@ async function indexesHolding(id: string): Promise<string[]> {
 it('two instances settling one event at once leave it in exactly the index of the status it has', async () => {
   // Two instances: two connections, whose commands Redis interleaves as they come.
   const other = createRedisClient(t.config);
+  await new Promise((ready) => other.once('ready', ready));
   const otherLog = stripeEventLog(other, t.prefix);
   for (let round = 0; round < 30; round++) {
     const paid = event('checkout.session.completed', checkoutSession({}));

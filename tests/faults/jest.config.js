@@ -1,0 +1,11 @@
+/** `npm run test:faults`: the fault scenarios (`*.faults.ts`), one at a time; see tests/faults/run.ts. */
+const base = require('../../jest.config.js');
+
+module.exports = {
+  ...base,
+  rootDir: '../..',
+  roots: ['<rootDir>/tests/faults'],
+  testMatch: ['**/*.faults.ts'],
+  reporters: ['default'],
+  maxWorkers: 1,
+};

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { loadSupporterLedger } from '../../src/supporters/lookup';
+import { supporterRepository } from '../../src/supporters/repository';
+import { type EntitlementsBody, entitlementsOf } from '../fixtures/site';
+import { deliver } from '../fixtures/stripe/deliver';
+import type { TestApp } from '../helpers/app';
+import { observer, type World } from './world';
+
+/**
+ * The judge of a fault scenario: the same events applied once each, in the order Stripe emitted them, by one app
+ * on a fresh prefix — and what a reader, the site and finance would compare between the two outcomes.
+ */
+
+export interface Outcome {
+  /** Per supporter chosen at checkout: what the site's backend is told, and the ledger (without timestamps of ours). */
+  bySupporter: Map<string, { entitlements: EntitlementsBody; ledger: string[] }>;
+  /** Every ledger entry of every live supporter, with the supporter holding it. */
+  entries: { id: string; holder: string; amount: number; currency: string }[];
+}
+
+export async function sequentialRun(world: World, env: Record<string, string> = {}): Promise<Outcome> {
+  const prefix = `faults:oracle:${randomBytes(4).toString('hex')}:`;
+  const { t } = await observer(world, prefix, env);
+  try {
+    for (const { payload } of world.deliveries()) {
+      const res = await deliver(t, JSON.parse(payload), { secret: world.standIn.webhookSecret });
+      if (res.status !== 200) throw new Error(`the sequential run got ${res.status}: ${res.text}`);
+    }
+    return await outcomeOf(t, world);
+  } finally {
+    await t.close();
+  }
+}
+
+export async function outcomeOf(t: TestApp, world: World): Promise<Outcome> {
+  const repository = supporterRepository(t.redis, t.prefix);
+  const bySupporter: Outcome['bySupporter'] = new Map();
+  const holders = new Map<string, string>();
+  for (const reader of world.readers) {
+    const entitlements = await entitlementsOf(t, { supporterId: reader.supporterId });
+    const ledger = (await loadSupporterLedger(repository, reader.supporterId)).map((entry) =>
+      [entry.id, entry.kind, entry.amount, entry.currency, entry.stripe.chargeId].join(' '),
+    );
+    bySupporter.set(reader.supporterId, { entitlements, ledger: ledger.sort() });
+    const { owner } = await repository.loadFollowingMerges(reader.supporterId);
+    holders.set(reader.supporterId, owner);
+  }
+  const entries: Outcome['entries'] = [];
+  for (const holder of new Set(holders.values())) {
+    for (const entry of await repository.ledger(holder)) {
+      entries.push({ id: entry.id, holder, amount: entry.amount, currency: entry.currency });
+    }
+  }
+  return { bySupporter, entries };
+}
+
+export interface Judgement {
+  /** Ledger entries the sequential run has and this run has not. */
+  lost: string[];
+  /** Ledger entries held twice (by two supporters) or more often than in the sequential run. */
+  duplicated: string[];
+  /** Readers (outside merge groups) whose entitlements or ledger differ, and broken merge invariants. */
+  wrongPeople: string[];
+  /** Sum of the ledger by currency, this run and the sequential one. */
+  totals: { run: Record<string, number>; sequential: Record<string, number> };
+}
+
+export async function judge(world: World, run: Outcome, sequential: Outcome, t: TestApp): Promise<Judgement> {
+  const count = (entries: Outcome['entries']) => {
+    const seen = new Map<string, number>();
+    for (const entry of entries) seen.set(entry.id, (seen.get(entry.id) ?? 0) + 1);
+    return seen;
+  };
+  const runCounts = count(run.entries);
+  const sequentialCounts = count(sequential.entries);
+  const lost = [...sequentialCounts.keys()].filter((id) => !runCounts.has(id));
+  const duplicated = [...runCounts]
+    .filter(([id, n]) => n > (sequentialCounts.get(id) ?? 0) || n > 1)
+    .map(([id]) => id);
+  const totals = (entries: Outcome['entries']) => {
+    const sums: Record<string, number> = {};
+    for (const entry of entries) sums[entry.currency] = (sums[entry.currency] ?? 0) + entry.amount;
+    return sums;
+  };
+
+  const wrongPeople: string[] = [];
+  for (const reader of world.readers) {
+    if (reader.mergeGroup !== null) continue;
+    const mine = run.bySupporter.get(reader.supporterId);
+    const reference = sequential.bySupporter.get(reader.supporterId);
+    if (JSON.stringify(mine) !== JSON.stringify(reference))
+      wrongPeople.push(`${reader.name}: differs from the sequential run`);
+  }
+  for (const group of world.mergeGroups) {
+    const [a, b] = group.provers;
+    const ownerA = (await entitlementsOf(t, { siteUserId: a.siteUserId as string })).supporterId;
+    const ownerB = (await entitlementsOf(t, { siteUserId: b.siteUserId as string })).supporterId;
+    if (ownerA === null || ownerA === ownerB)
+      wrongPeople.push(`merge group ${group.email}: two site users are one supporter`);
+    // The guest's payment sits with exactly one of the three (the duplicate count above sees two holders).
+    const guestEntries = sequential.bySupporter.get(group.guest.supporterId)?.ledger ?? [];
+    for (const line of guestEntries) {
+      const id = line.split(' ')[0] as string;
+      const holders = run.entries.filter((entry) => entry.id === id).map((entry) => entry.holder);
+      const allowed = [group.guest.supporterId, a.supporterId, b.supporterId];
+      if (holders.length !== 1 || !allowed.includes(holders[0] as string))
+        wrongPeople.push(
+          `merge group ${group.email}: ${id} held by ${holders.join(', ') || 'nobody'} (guest ${group.guest.supporterId}, provers ${a.supporterId}/${ownerA}, ${b.supporterId}/${ownerB})`,
+        );
+    }
+  }
+  return {
+    lost,
+    duplicated,
+    wrongPeople,
+    totals: { run: totals(run.entries), sequential: totals(sequential.entries) },
+  };
+}
