@@ -87,6 +87,8 @@ const envSchema = z.object({
   SIGN_IN_RATE_LIMIT_PER_IP: positiveInt.default(10),
   SIGN_IN_RATE_LIMIT_PER_EMAIL: positiveInt.default(5),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEMO_PAGE: z.enum(['on', 'off']).optional(),
 });
@@ -148,6 +150,8 @@ export interface Config {
   trustProxy: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** Where development state (generated key, outbox, private Redis) is kept. */
+  /** A client that sends its headers (or its whole request) slower than this is answered 408 and dropped. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number };
   dataDir: string;
   /** `GET /demo`, the demo article with the ask (`DEMO_PAGE`): on by default outside production, off in it. */
   demoPage: boolean;
@@ -231,6 +235,7 @@ export function loadConfig(env: Env): Config {
       perEmailPerHour: e.SIGN_IN_RATE_LIMIT_PER_EMAIL,
     },
     trustProxy: e.TRUST_PROXY,
+    http: { headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     dataDir: '.data',
     demoPage: e.DEMO_PAGE === undefined ? !production : e.DEMO_PAGE === 'on',

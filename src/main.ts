@@ -33,6 +33,7 @@ async function runWorker(config: Config, logger: Logger, stopDevelopmentRedis: (
   await serve(app, {
     port: config.port,
     logger,
+    timeouts: config.http,
     onClosed: async () => {
       await redis.close();
       await stopDevelopmentRedis?.();

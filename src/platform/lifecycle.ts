@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from './logger';
 
@@ -10,6 +10,8 @@ export interface ServeOptions {
   drainMs?: number;
   /** Runs after the server has closed (close Redis here). */
   onClosed?: () => Promise<void>;
+  /** Slow clients (slow-drip headers or bodies) are answered 408 and dropped after these. */
+  timeouts: { headersTimeoutMs: number; requestTimeoutMs: number };
 }
 
 /**
@@ -19,7 +21,17 @@ export interface ServeOptions {
 export function serve(app: Express, options: ServeOptions): Promise<Server> {
   const { logger, drainMs = 10_000 } = options;
   return new Promise((listening) => {
-    const server = app.listen(options.port, () => {
+    const { headersTimeoutMs, requestTimeoutMs } = options.timeouts;
+    const server = createServer(
+      {
+        headersTimeout: headersTimeoutMs,
+        requestTimeout: requestTimeoutMs,
+        // How often Node looks for connections past those timeouts (its default, 30 s, would triple a short one).
+        connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+      },
+      app,
+    );
+    server.listen(options.port, () => {
       const address = server.address();
       logger.info(
         { port: typeof address === 'object' && address ? address.port : options.port },

@@ -28,12 +28,11 @@ export interface DeliveryOptions {
   random: () => number;
   copies: (random: () => number) => number;
   inFlight: number;
-  /** Attempts per copy before it is given up (Stripe retries for three days). */
+  /** Attempts per copy before it is given up (Stripe retries for three days; here about two minutes). */
   maxAttempts?: number;
-  /** Pause before a retry, in ms. */
-  retryDelayMs?: number;
   /** Called before each send (a fault scenario strikes here). */
   beforeSend?: (sent: number) => Promise<void> | void;
+  onAcknowledged?: (id: string) => void;
 }
 
 /** A seeded generator (mulberry32): the same seed gives the same shuffle and copies, run after run. */
@@ -61,7 +60,7 @@ export async function deliverHostilely(
   deliveries: Delivery[],
   options: DeliveryOptions,
 ): Promise<DeliveryTally> {
-  const { random, maxAttempts = 30, retryDelayMs = 100 } = options;
+  const { random, maxAttempts = 40 } = options;
   const tally: DeliveryTally = { sent: 0, acknowledged: 0, refused: {}, unacknowledged: [] };
   const copies = shuffle(
     deliveries.flatMap((delivery) => Array.from({ length: options.copies(random) }, () => delivery)),
@@ -81,10 +80,12 @@ export async function deliverHostilely(
         if (status >= 200 && status < 300) {
           tally.acknowledged++;
           acknowledged.add(delivery.id);
+          options.onAcknowledged?.(delivery.id);
           break;
         }
         tally.refused[status] = (tally.refused[status] ?? 0) + 1;
-        await new Promise((done) => setTimeout(done, retryDelayMs));
+        // Backing off as Stripe does, so a lock a crashed instance left (60 s) expires before the copy gives up.
+        await new Promise((done) => setTimeout(done, Math.min(100 * 2 ** attempt, 5000)));
       }
     }
   };

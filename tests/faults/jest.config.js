@@ -8,4 +8,6 @@ module.exports = {
   testMatch: ['**/*.faults.ts'],
   reporters: ['default'],
   maxWorkers: 1,
+  // Every scenario stops its processes and servers itself; a handle left by a failed one must not hang CI.
+  forceExit: true,
 };

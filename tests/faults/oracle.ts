@@ -18,9 +18,10 @@ export interface Outcome {
   entries: { id: string; holder: string; amount: number; currency: string }[];
 }
 
-export async function sequentialRun(world: World, env: Record<string, string> = {}): Promise<Outcome> {
+export async function sequentialRun(world: World): Promise<Outcome> {
   const prefix = `faults:oracle:${randomBytes(4).toString('hex')}:`;
-  const { t } = await observer(world, prefix, env);
+  // On the shared Redis, whatever the scenario does to its own.
+  const { t } = await observer(world, prefix);
   try {
     for (const { payload } of world.deliveries()) {
       const res = await deliver(t, JSON.parse(payload), { secret: world.standIn.webhookSecret });

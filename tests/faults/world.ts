@@ -61,6 +61,8 @@ export interface WorldPlan {
   readers: number;
   mergeGroups: number;
   random: () => number;
+  /** The Redis the scenario's service runs on (the claims of merge groups are written there). */
+  redisEnv: Record<string, string>;
 }
 
 export async function buildWorld(plan: WorldPlan, prefix: string): Promise<World> {
@@ -84,7 +86,7 @@ export async function buildWorld(plan: WorldPlan, prefix: string): Promise<World
     CHECKOUT_RATE_LIMIT_GLOBAL: '100000',
   };
   const clock = new ManualClock(standIn.clock.now());
-  const driver = await createSiteTestApp({ prefix, stripe, clock, env: serviceEnv });
+  const driver = await createSiteTestApp({ prefix, stripe, clock, env: { ...serviceEnv, ...plan.redisEnv } });
   const { random } = plan;
   const readers: Reader[] = [];
   const mergeGroups: MergeGroup[] = [];
