@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { seededRandom } from '../../tools/stripe-local/webhooks/random';
 
 /**
  * Stripe's side of webhook delivery, made hostile: each event sent `copies` times, in a shuffled order, spread over
@@ -35,17 +36,8 @@ export interface DeliveryOptions {
   onAcknowledged?: (id: string) => void;
 }
 
-/** A seeded generator (mulberry32): the same seed gives the same shuffle and copies, run after run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator: the same seed gives the same shuffle and copies, run after run. */
+export const seeded = seededRandom;
 
 export function shuffle<T>(items: T[], random: () => number): T[] {
   const out = [...items];
