@@ -80,6 +80,12 @@ describe('configuration', () => {
     ['RECONCILIATION_TZ', { RECONCILIATION_TZ: 'Mars/Olympus_Mons' }],
     ['JWT_SIGNING_KEY_FILE', { JWT_SIGNING_KEY_FILE: '/nonexistent/key.pem' }],
     ['NODE_ENV', { NODE_ENV: 'staging' }],
+    // WAIT/WAITAOF are per connection and server; on a Cluster a silent 2xx without durability could follow.
+    ['REDIS_DURABILITY', { REDIS_CLUSTER_NODES: '10.0.0.1:7000', REDIS_DURABILITY: 'aof' }],
+    ['REDIS_DURABILITY', { REDIS_CLUSTER_NODES: '10.0.0.1:7000', REDIS_DURABILITY: 'replica' }],
+    // Node refuses a headers timeout above the request timeout when the server is built: refuse it here instead.
+    ['HTTP_HEADERS_TIMEOUT_MS', { HTTP_HEADERS_TIMEOUT_MS: '60000' }],
+    ['HTTP_HEADERS_TIMEOUT_MS', { HTTP_HEADERS_TIMEOUT_MS: '1' }],
   ])('a bad %s is refused with a message naming it', (name, env) => {
     expect(configError(env)).toContain(`${name}:`);
   });

@@ -27,7 +27,7 @@ export function serve(app: Express, options: ServeOptions): Promise<Server> {
         headersTimeout: headersTimeoutMs,
         requestTimeout: requestTimeoutMs,
         // How often Node looks for connections past those timeouts (its default, 30 s, would triple a short one).
-        connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+        connectionsCheckingInterval: Math.max(100, Math.min(1000, headersTimeoutMs)),
       },
       app,
     );

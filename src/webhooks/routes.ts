@@ -30,7 +30,7 @@ export function webhookDeps(deps: AppDeps, metrics?: WebhookMetrics): WebhookDep
     stripe: deps.stripe,
     events: stripeEventLog(deps.redis, prefix),
     repository,
-    durability: durabilityGuard(deps.redis, deps.config.redis.durability, deps.logger),
+    durability: durabilityGuard(deps.redis, deps.config.redis.durability, prefix, deps.logger),
     ...(metrics ? { metrics } : {}),
     afterApply: (ownerId, eventId) =>
       scrubIfErased({ repository, personalData, clock: deps.clock }, ownerId, eventId),

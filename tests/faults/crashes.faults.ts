@@ -12,6 +12,8 @@ jest.setTimeout(600_000);
 it('Redis killed mid-ingest (appendfsync always, REDIS_DURABILITY=aof): every 2xx survives, the rest apply once', async () => {
   const redis = await PrivateRedis.start(['--appendonly', 'yes', '--appendfsync', 'always']);
   let acknowledgedBeforeKill = 0;
+  let struck = false;
+  let restarted: Promise<void> = Promise.resolve();
   try {
     await play({
       name: 'Redis kill -9 mid-ingest, restarted from AOF',
@@ -23,13 +25,15 @@ it('Redis killed mid-ingest (appendfsync always, REDIS_DURABILITY=aof): every 2x
       inFlight: 10,
       strike: async (sent, stage) => {
         // Every worker asks before its send: strike once, when the 250th is about to go.
-        if (sent < 250 || acknowledgedBeforeKill > 0) return;
+        if (sent < 250 || struck) return;
+        struck = true;
         acknowledgedBeforeKill = stage.acknowledged.size;
         await redis.stop();
-        setTimeout(() => void redis.restart(), 1500);
+        restarted = new Promise((done) => setTimeout(done, 1500)).then(() => redis.restart());
       },
       notes: () => `${acknowledgedBeforeKill} events acknowledged before the kill`,
     });
+    await restarted;
     expect(acknowledgedBeforeKill).toBeGreaterThan(100);
   } finally {
     await redis.remove();

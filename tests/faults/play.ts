@@ -137,9 +137,16 @@ export async function play(scenario: Scenario): Promise<Played> {
 
     const log = stripeEventLog(seen.t.redis, prefix);
     const statuses = await Promise.all(deliveries.map(async ({ id }) => (await log.get(id))?.status));
-    const applied = statuses.filter((status) => status !== undefined && settledStatuses.has(status)).length;
+    const settled = (status: string | undefined) =>
+      status !== undefined && settledStatuses.has(status as never);
+    const applied = statuses.filter(settled).length;
+    // An event is lost if it was never acknowledged or never settled; a fact, if its ledger entry is missing.
+    const lostEvents = new Set([
+      ...tally.unacknowledged,
+      ...deliveries.filter((_, i) => !settled(statuses[i])).map(({ id }) => id),
+    ]);
     const run = await outcomeOf(seen.t, world);
-    const sequential = await sequentialRun(world);
+    const sequential = await sequentialRun(world, deliveries);
     const verdict = await judge(world, run, sequential, seen.t);
     const locksLeft = await scanKeys(seen.t.redis, `${prefix}event:*:lock`);
     reportRow({
@@ -147,11 +154,12 @@ export async function play(scenario: Scenario): Promise<Played> {
       sent: tally.sent,
       acknowledged: tally.acknowledged,
       applied,
-      lost: verdict.lost.length + tally.unacknowledged.length + (deliveries.length - applied),
+      lost: lostEvents.size + verdict.lost.length,
       duplicated: verdict.duplicated.length,
       wrongPeople: verdict.wrongPeople.length,
       notes: [
         `${deliveries.length} events, ${world.readers.length} readers, ${world.mergeGroups.length} racing proofs`,
+        `lost: ${lostEvents.size} events, ${verdict.lost.length} ledger entries`,
         `refused ${JSON.stringify(tally.refused)}`,
         `totals ${JSON.stringify(verdict.totals.run)}`,
         ...(scenario.notes ? [scenario.notes()] : []),

@@ -79,7 +79,7 @@ it('the REDIS_DURABILITY check is made when Redis first answers, not kept from a
     redis: { url: redis.url, clusterNodes: null, keyPrefix: 'x:', durability: 'aof' },
   });
   client.on('error', () => {});
-  const guard = durabilityGuard(client, 'aof', pino({ level: 'silent' }));
+  const guard = durabilityGuard(client, 'aof', 'x:', pino({ level: 'silent' }));
   try {
     await expect(guard.ensure()).rejects.toMatchObject({ code: 'unavailable' });
     await redis.restart();
