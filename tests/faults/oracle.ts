@@ -64,6 +64,8 @@ export interface Judgement {
   duplicated: string[];
   /** Readers (outside merge groups) whose entitlements or ledger differ, and broken merge invariants. */
   wrongPeople: string[];
+  /** Merge groups whose guest joined one of the two provers (the others' proofs came before the payment). */
+  mergedGuests: number;
   /** Sum of the ledger by currency, this run and the sequential one. */
   totals: { run: Record<string, number>; sequential: Record<string, number> };
 }
@@ -87,6 +89,7 @@ export async function judge(world: World, run: Outcome, sequential: Outcome, t: 
   };
 
   const wrongPeople: string[] = [];
+  let mergedGuests = 0;
   for (const reader of world.readers) {
     if (reader.mergeGroup !== null) continue;
     const mine = run.bySupporter.get(reader.supporterId);
@@ -96,8 +99,10 @@ export async function judge(world: World, run: Outcome, sequential: Outcome, t: 
   }
   for (const group of world.mergeGroups) {
     const [a, b] = group.provers;
-    const ownerA = (await entitlementsOf(t, { siteUserId: a.siteUserId as string })).supporterId;
-    const ownerB = (await entitlementsOf(t, { siteUserId: b.siteUserId as string })).supporterId;
+    const seenA = await entitlementsOf(t, { siteUserId: a.siteUserId as string });
+    const seenB = await entitlementsOf(t, { siteUserId: b.siteUserId as string });
+    const ownerA = seenA.supporterId;
+    const ownerB = seenB.supporterId;
     if (ownerA === null || ownerA === ownerB)
       wrongPeople.push(`merge group ${group.email}: two site users are one supporter`);
     // The guest's payment sits with exactly one of the three (the duplicate count above sees two holders).
@@ -111,11 +116,23 @@ export async function judge(world: World, run: Outcome, sequential: Outcome, t: 
           `merge group ${group.email}: ${id} held by ${holders.join(', ') || 'nobody'} (guest ${group.guest.supporterId}, provers ${a.supporterId}/${ownerA}, ${b.supporterId}/${ownerB})`,
         );
     }
+    // And what the site is told follows the payment: the guest gave €60, each prover €3, so the one who holds
+    // the guest's payment has the guest's tier, and the other keeps their own (as the sequential run has them).
+    const tierOf = (id: string) => sequential.bySupporter.get(id)?.entitlements.tier ?? null;
+    const guestHolder = run.entries.find((entry) => guestEntries[0]?.startsWith(`${entry.id} `))?.holder;
+    if (guestHolder === a.supporterId || guestHolder === b.supporterId) mergedGuests++;
+    const expected = (prover: typeof a) =>
+      guestHolder === prover.supporterId ? tierOf(group.guest.supporterId) : tierOf(prover.supporterId);
+    if (seenA.tier !== expected(a) || seenB.tier !== expected(b))
+      wrongPeople.push(
+        `merge group ${group.email}: the site is told tiers ${seenA.tier}/${seenB.tier}, expected ${expected(a)}/${expected(b)}`,
+      );
   }
   return {
     lost,
     duplicated,
     wrongPeople,
+    mergedGuests,
     totals: { run: totals(run.entries), sequential: totals(sequential.entries) },
   };
 }

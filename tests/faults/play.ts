@@ -160,6 +160,7 @@ export async function play(scenario: Scenario): Promise<Played> {
       notes: [
         `${deliveries.length} events, ${world.readers.length} readers, ${world.mergeGroups.length} racing proofs`,
         `lost: ${lostEvents.size} events, ${verdict.lost.length} ledger entries`,
+        `${verdict.mergedGuests} guests joined a prover`,
         `refused ${JSON.stringify(tally.refused)}`,
         `totals ${JSON.stringify(verdict.totals.run)}`,
         ...(scenario.notes ? [scenario.notes()] : []),
