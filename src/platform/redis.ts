@@ -24,18 +24,11 @@ const clientOptions: RedisOptions = {
   retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
 };
 
-/**
- * The servers that hold the data: the Redis itself, or every primary of a Cluster, each through the very
- * connection the cluster client writes on (so `WAIT` there covers the writes made through it).
- */
-export function primaries(redis: RedisClient): Redis[] {
-  return 'nodes' in redis ? redis.nodes('master') : [redis];
-}
-
 /** Every key matching a pattern, on every primary of a Cluster (SCAN, never KEYS: the Redis may be large). */
 export async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
+  const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
   const found: string[] = [];
-  for (const node of primaries(redis)) {
+  for (const node of nodes) {
     let cursor = '0';
     do {
       const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);

@@ -8,9 +8,9 @@ import type { RedisClient } from '../platform/redis';
  * (WAIT). `aof`: it is fsynced (WAITAOF on Redis ≥ 7.2; on older Redis the server itself must fsync every write,
  * `appendonly yes` + `appendfsync always`, checked when Redis first answers).
  *
- * WAIT/WAITAOF wait for the replication offset of this connection's last write. A copy of an event answered
- * `duplicate` may have written nothing since another instance applied it, so the guard first writes a fence key:
- * its offset is past every write the server took before it, whoever made them.
+ * WAIT/WAITAOF wait for the replication offset of this connection's last write. After applying, that write is
+ * this instance's own. A copy answered `duplicate` may have written nothing since another instance applied it, so
+ * for it the guard first writes a fence key, whose offset is past every write the server took before it.
  *
  * One Redis only: on Redis Cluster the connection a write went over changes across reconnects, failovers and slot
  * moves, so the configuration refuses REDIS_DURABILITY other than `none` there (see config.ts).
@@ -19,8 +19,11 @@ import type { RedisClient } from '../platform/redis';
 const waitTimeoutMs = 2000;
 
 export interface DurabilityGuard {
-  /** Resolves once every write the server took so far is durable as configured; throws a 503 AppError otherwise. */
-  ensure(): Promise<void>;
+  /**
+   * Resolves once this connection's writes are durable as configured — with `othersWrites`, every write the server
+   * took so far, whoever made it; throws a 503 AppError otherwise.
+   */
+  ensure(options?: { othersWrites?: boolean }): Promise<void>;
 }
 
 /**
@@ -53,14 +56,14 @@ export function durabilityGuard(
     return checked;
   };
   return {
-    async ensure() {
+    async ensure(options = {}) {
       if (durability === 'none') return;
       const { problem, waitAof } = await check();
       if (problem)
         throw new AppError('unavailable', `Writes are not durable as configured: ${problem}`, {
           retryAfterS: 30,
         });
-      await redis.set(`${keyPrefix}durability:fence`, String(Date.now()));
+      if (options.othersWrites) await redis.set(`${keyPrefix}durability:fence`, String(Date.now()));
       if (durability === 'replica') {
         const acknowledged = Number(await redis.call('WAIT', '1', String(waitTimeoutMs)));
         if (acknowledged < 1) throw notDurable('no replica acknowledged the write');

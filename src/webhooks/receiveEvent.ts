@@ -133,7 +133,8 @@ async function applyOnce(deps: WebhookDeps, event: StripeEventEnvelope): Promise
   for (;;) {
     const logged = await deps.events.get(event.id);
     if (logged && settledStatuses.has(logged.status)) {
-      await deps.durability.ensure();
+      // Another delivery (perhaps another instance) applied it: wait until its writes are durable too.
+      await deps.durability.ensure({ othersWrites: true });
       await deps.events.noteDuplicateDelivery(event.id, deps.clock.now());
       return { eventId: event.id, status: 'duplicate' };
     }
