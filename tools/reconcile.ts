@@ -13,6 +13,7 @@ import { reconcile } from '../src/finance/reconciliation';
 import { reconciliationCsvLines, reconciliationTable } from '../src/finance/reconciliationReport';
 import { reconciliationQuerySchema } from '../src/finance/schemas';
 import { stripeBooks } from '../src/finance/stripeBooks';
+import { systemClock } from '../src/platform/clock';
 import { createRedisClient } from '../src/platform/redis';
 import { createStripeClient } from '../src/platform/stripe';
 import { supporterRepository } from '../src/supporters/repository';
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
         ledger: ledgerReader(redis, prefix, repository),
         books: stripeBooks(stripe),
         repository,
+        clock: systemClock,
         onProgress: (p) => progress.report(p),
       },
       { from: args.from, to: args.to, currency: args.currency ?? null, timeZone: config.reconciliationTz },

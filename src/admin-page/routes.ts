@@ -138,6 +138,7 @@ export function adminPageRoutes(deps: AdminPageDeps, openapi: OpenAPIRegistry): 
         ledger: ledgerReader(deps.redis, prefix, repository),
         books: stripeBooks(requireStripe(deps.stripe)),
         repository,
+        clock: deps.clock,
       },
       { from: query.data.from, to: query.data.to, currency: null, timeZone: tz },
     );

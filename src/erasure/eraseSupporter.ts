@@ -28,6 +28,8 @@ export interface ErasureReport {
     signInCodes: number;
     /** Stored raw events redacted. */
     events: number;
+    /** Lines of the rebuild journal redacted (claims, proofs that named the person). */
+    journalLines: number;
   };
   stripeCustomersDeleted: string[];
   /** Customers Stripe no longer had (404): counted as deleted. */
@@ -56,16 +58,13 @@ export async function eraseSupporter(deps: ErasureDeps, supporterId: string): Pr
   const alreadyErased = (await deps.personalData.erasedAt(owner)) !== null;
   await deps.personalData.markErased(owner, now);
 
-  const records = [record, ...(await mergedRecords(deps.repository, record))];
-  const owners = records.map((r) => r.id);
-  const who = identityOf(records);
   const customers = await deleteStripeCustomers(deps, record);
-
-  let scrubbed = 0;
-  for (const id of owners) {
-    const gone = [...customers.deleted, ...customers.alreadyGone];
-    if (await deps.personalData.scrubRecord(id, gone, now)) scrubbed++;
-  }
+  const { owners, who, records, indexes } = await scrubPerson(
+    deps,
+    record,
+    [...customers.deleted, ...customers.alreadyGone],
+    now,
+  );
   const applied = [
     ...new Set((await Promise.all(owners.map((id) => deps.repository.appliedEvents(id)))).flat()),
   ];
@@ -73,18 +72,57 @@ export async function eraseSupporter(deps: ErasureDeps, supporterId: string): Pr
     supporterId: owner,
     alreadyErased,
     erased: {
-      records: scrubbed,
-      indexes: await deps.personalData.dropIndexes(who, owners),
+      records,
+      indexes,
       refreshTokens: await deps.personalData.dropRefreshTokens(owners),
       signInCodes: await deps.personalData.dropSignInCodes(who.emails),
       events: await deps.personalData.redactEvents(applied, who, true, now),
+      journalLines: await deps.personalData.redactJournal(who),
     },
     stripeCustomersDeleted: customers.deleted,
     stripeCustomersAlreadyGone: customers.alreadyGone,
     ledgerEntriesKept: (await deps.repository.ledger(owner)).length,
   };
+  // A rebuild erases them again (their records come back from the redacted events, without the person).
+  await deps.repository.journal.append({
+    kind: 'erasure',
+    at: now,
+    supporterId: owner,
+    deletedCustomers: [...customers.deleted, ...customers.alreadyGone],
+  });
   deps.logger.info({ supporterId: owner, erased: report.erased }, 'supporter erased');
   return report;
+}
+
+/** Rewrites the supporter's records (theirs and those merged into it) without the person, and drops their indexes. */
+async function scrubPerson(
+  deps: Pick<ErasureDeps, 'repository' | 'personalData'>,
+  record: SupporterRecord,
+  deletedCustomers: string[],
+  now: number,
+) {
+  const all = [record, ...(await mergedRecords(deps.repository, record))];
+  const owners = all.map((r) => r.id);
+  const who = identityOf(all);
+  let records = 0;
+  for (const id of owners) if (await deps.personalData.scrubRecord(id, deletedCustomers, now)) records++;
+  return { owners, who, records, indexes: await deps.personalData.dropIndexes(who, owners) };
+}
+
+/**
+ * A rebuild made an erased supporter again from the (redacted) log: mark them erased as they were, and remove
+ * whatever of the person came back (an e-mail a claim or a proof kept before the erasure redacted it).
+ */
+export async function eraseAgain(
+  deps: Pick<ErasureDeps, 'repository' | 'personalData'>,
+  supporterId: string,
+  deletedCustomers: string[],
+  erasedAt: number,
+): Promise<void> {
+  const { owner, state } = await deps.repository.loadFollowingMerges(supporterId);
+  if (!state.record) return;
+  await deps.personalData.markErased(owner, erasedAt);
+  await scrubPerson(deps, state.record, deletedCustomers, erasedAt);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type RedisClient, scanKeys } from '../platform/redis';
+import { stateJournal } from '../supporters/journal';
 import { type SupporterRecord, serialiseRecord } from '../supporters/record';
 import { emailDigest } from '../supporters/repository';
 import { type ErasedIdentity, mightNamePerson, namesPerson, redactRawEvent } from './redaction';
@@ -150,14 +151,23 @@ export function personalDataStore(redis: RedisClient, prefix: string) {
       const theirs = new Set(applied);
       let redacted = 0;
       const redactBatch = async (ids: string[]) => {
-        const raws = await Promise.all(ids.map((id) => redis.hget(`${prefix}event:{${id}}`, 'raw')));
+        const stored = await Promise.all(
+          ids.map((id) => redis.hmget(`${prefix}event:{${id}}`, 'raw', 'reads')),
+        );
         for (const [i, id] of ids.entries()) {
-          const raw = raws[i];
+          const [raw, reads] = stored[i] ?? [];
           if (!raw) continue;
-          if (!theirs.has(id) && !(mightNamePerson(raw, who) && namesPerson(JSON.parse(raw), who))) continue;
-          const result = redactRawEvent(raw, who);
-          if (!result.changed) continue;
-          await redis.hset(`${prefix}event:{${id}}`, 'raw', result.raw, 'redactedAt', String(now));
+          // The Stripe objects its application read (a charge's billing details) are the event's too.
+          const names = (text: string | null | undefined) =>
+            !!text && mightNamePerson(text, who) && namesPerson(JSON.parse(text), who);
+          if (!theirs.has(id) && !names(raw) && !names(reads)) continue;
+          const fields: string[] = [];
+          const event = redactRawEvent(raw, who);
+          if (event.changed) fields.push('raw', event.raw);
+          const read = reads ? redactRawEvent(reads, who) : null;
+          if (read?.changed) fields.push('reads', read.raw);
+          if (fields.length === 0) continue;
+          await redis.hset(`${prefix}event:{${id}}`, ...fields, 'redactedAt', String(now));
           redacted++;
         }
       };
@@ -169,6 +179,20 @@ export function personalDataStore(redis: RedisClient, prefix: string) {
         const ids = await redis.zrange(byCreated, start, start + eventBatch - 1);
         await redactBatch(ids.filter((id) => !theirs.has(id)));
         if (ids.length < eventBatch) break;
+      }
+      return redacted;
+    },
+
+    /** Rewrites the journal's lines that name the person (a claim's session, a proof's e-mail); answers how many. */
+    async redactJournal(who: ErasedIdentity): Promise<number> {
+      const journal = stateJournal(redis, prefix);
+      let redacted = 0;
+      for await (const { index, raw } of journal.lines()) {
+        if (!mightNamePerson(raw, who) || !namesPerson(JSON.parse(raw), who)) continue;
+        const result = redactRawEvent(raw, who);
+        if (!result.changed) continue;
+        await journal.rewrite(index, result.raw);
+        redacted++;
       }
       return redacted;
     },

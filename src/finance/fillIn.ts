@@ -21,23 +21,31 @@ export function needsFillIn({ entry, payoutId }: Settled): boolean {
  * same facts a webhook records when its read of Stripe succeeds), so the ledger's fee and net are filled in.
  * Idempotent: the facts join like any other. Answers how many entries were filled in.
  */
-export async function fillInSettlements(repository: SupporterRepository, items: Settled[]): Promise<number> {
+export async function fillInSettlements(
+  repository: SupporterRepository,
+  items: Settled[],
+  now: number,
+): Promise<number> {
   const byOwner = new Map<string, Settled[]>();
   for (const item of items.filter(needsFillIn))
     byOwner.set(item.owner, [...(byOwner.get(item.owner) ?? []), item]);
   let filled = 0;
-  for (const [owner, settled] of byOwner) {
-    let current = owner;
+  for (const [heldBy, settled] of byOwner) {
+    let current = heldBy;
     for (let hop = 0; hop < 10; hop++) {
-      const { owner: now, state } = await repository.loadFollowingMerges(current);
+      const { owner, state } = await repository.loadFollowingMerges(current);
       if (!state.record) break;
       const facts = factsFor(settled, state.record.payments);
-      const result = await repository.commit(now, facts);
+      const result = await repository.commit(owner, facts);
       if (result.outcome === 'merged') {
         current = result.into;
         continue;
       }
-      if (result.outcome !== 'duplicate') await repository.indexLedger(now, result.ledger);
+      if (result.outcome !== 'duplicate') await repository.indexLedger(owner, result.ledger);
+      // Not in any event: kept, so a rebuild of the ledger has the fees too.
+      if (result.outcome === 'applied') {
+        await repository.journal.append({ kind: 'fill-in', at: now, owner, facts });
+      }
       filled += settled.length;
       break;
     }

@@ -1,3 +1,4 @@
+import type { Clock } from '../platform/clock';
 import type { BalanceTransactionShape } from '../stripe-events/balance';
 import { idOf } from '../stripe-events/shapes';
 import type { LedgerEntry } from '../supporters/ledger';
@@ -57,6 +58,7 @@ export interface ReconciliationDeps {
   ledger: LedgerReader;
   books: StripeBooks;
   repository: SupporterRepository;
+  clock: Clock;
   onProgress?: (progress: { stage: 'ledger' | 'stripe' | 'payouts'; done: number; total?: number }) => void;
 }
 
@@ -125,7 +127,7 @@ export async function reconcile(
     const owner = ownerOf.get(entry.id);
     return owner ? [{ entry, owner, txn, payoutId: payoutOf.get(txn.id) ?? null }] : [];
   });
-  const filledIn = await fillInSettlements(deps.repository, settled);
+  const filledIn = await fillInSettlements(deps.repository, settled, deps.clock.now());
 
   // Totals include the fees just filled in.
   const latest = filledIn > 0 ? (await deps.ledger.between(start, end)).map(({ entry }) => entry) : entries;

@@ -123,6 +123,7 @@ export function financeRoutes(deps: AppDeps, openapi: OpenAPIRegistry): Router {
         ledger: ledgerReader(deps.redis, prefix, repository),
         books: stripeBooks(requireStripe(deps.stripe)),
         repository,
+        clock: deps.clock,
       },
       {
         from: query.from,

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { AuditLog } from '../audit/auditLog';
 import type { Config } from '../config';
 import { requireApiKey } from '../platform/apiKeys';
+import type { Clock } from '../platform/clock';
 import { parseRequest } from '../platform/http';
 import type { Logger } from '../platform/logger';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
@@ -39,6 +40,7 @@ export interface IdentityRouteDeps {
   config: Pick<Config, 'apiKeys' | 'redis'>;
   redis: RedisClient;
   logger: Logger;
+  clock: Clock;
   repository: SupporterRepository;
   refreshTokens: RefreshTokens;
   audit: AuditLog;

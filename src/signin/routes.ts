@@ -72,6 +72,7 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
   const proofs = {
     repository: deps.repository,
     logger: deps.logger,
+    clock,
     revokeRefreshFamilies: (supporterId: string) => deps.refreshTokens.revokeAll(supporterId),
   };
   const publicOrigin = new URL(config.publicUrl).origin;

@@ -1,9 +1,9 @@
-import type Stripe from 'stripe';
 import type { Logger } from '../platform/logger';
 import { z } from '../platform/zod';
 import type { SupporterChange } from '../supporters/applyChange';
 import type { BalanceTransactionFact } from '../supporters/balanceFacts';
 import type { PaymentFact } from '../supporters/record';
+import type { StripeReads } from './reads';
 import { idOf } from './shapes';
 
 /**
@@ -86,11 +86,10 @@ export function withBalanceTransactions(
  * them (and each payment's charge id) to its facts. Best effort: what cannot be read is left out and logged.
  */
 export async function withFeesFromStripe(
-  stripe: Stripe | null,
+  reads: StripeReads,
   logger: Logger,
   change: SupporterChange,
 ): Promise<SupporterChange> {
-  if (!stripe) return change;
   const payments = Object.values(change.facts.payments ?? {}).filter((p) => p.status === 'paid');
   const refunds = Object.values(change.facts.refunds ?? {}).filter(
     (r) => r.status === 'succeeded' || r.status === 'pending',
@@ -111,7 +110,7 @@ export async function withFeesFromStripe(
   await Promise.all([
     ...payments.map((payment) =>
       attempt(payment.chargeId ?? payment.paymentIntentId ?? payment.id, async () => {
-        const charge = await readCharge(stripe, payment);
+        const charge = await reads.paymentCharge(payment);
         const fact = charge ? balanceTransactionFact(charge.balance_transaction) : null;
         if (!charge || !fact) return;
         found[fact.id] = fact;
@@ -120,8 +119,8 @@ export async function withFeesFromStripe(
     ),
     ...refunds.map((refund) =>
       attempt(refund.id, async () => {
-        const read = await stripe.refunds.retrieve(refund.id, { expand: ['balance_transaction'] });
-        const fact = balanceTransactionFact(read.balance_transaction);
+        const read = await reads.refundWithBalance(refund.id);
+        const fact = read ? balanceTransactionFact(read.balance_transaction) : null;
         if (fact) found[fact.id] = fact;
       }),
     ),
@@ -138,20 +137,8 @@ export async function withFeesFromStripe(
 
 /** `withFeesFromStripe` when the context asks for fees at recording time (`readFees`); the change as is otherwise. */
 export function withFeesWhenAsked(
-  ctx: { stripe: Stripe | null; logger: Logger; readFees?: boolean },
+  ctx: { reads: StripeReads; logger: Logger; readFees?: boolean },
   change: SupporterChange,
 ): Promise<SupporterChange> {
-  return ctx.readFees ? withFeesFromStripe(ctx.stripe, ctx.logger, change) : Promise.resolve(change);
-}
-
-/** The payment's charge with its balance transaction expanded: by charge id, else the payment intent's latest. */
-async function readCharge(stripe: Stripe, payment: PaymentFact): Promise<Stripe.Charge | null> {
-  if (payment.chargeId) {
-    return stripe.charges.retrieve(payment.chargeId, { expand: ['balance_transaction'] });
-  }
-  if (!payment.paymentIntentId) return null;
-  const intent = await stripe.paymentIntents.retrieve(payment.paymentIntentId, {
-    expand: ['latest_charge.balance_transaction'],
-  });
-  return typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
+  return ctx.readFees ? withFeesFromStripe(ctx.reads, ctx.logger, change) : Promise.resolve(change);
 }

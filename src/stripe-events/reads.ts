@@ -12,41 +12,81 @@ import {
 } from './shapes';
 
 /**
- * The reads from Stripe's API that applying an event (or a token claim) needs. A failure is an AppError answered
- * 503 (or 502): a webhook's event is logged `failed` and Stripe's retry applies it later; a claim is retried.
+ * The reads from Stripe's API that applying an event (or a token claim) needs, behind one interface so that an
+ * application can be recorded and played again (`recordedReads.ts`: a rebuild applies every event with the answers
+ * it had). A failure is an AppError answered 503 (or 502): a webhook's event is logged `failed` and Stripe's retry
+ * applies it later; a claim is retried.
  */
-
-/** The subscription as Stripe has it now (so a stale event cannot resurrect an ended one); null if Stripe has none. */
-export async function readSubscription(stripe: Stripe | null, id: string): Promise<SubscriptionShape | null> {
-  const subscription = await fromStripe(`subscription ${id}`, () =>
-    requireStripe(stripe).subscriptions.retrieve(id),
-  );
-  return subscription === null
-    ? null
-    : readStripeObject(subscriptionSchema, subscription, `subscription ${id}`);
+export interface StripeReads {
+  /** The subscription as Stripe has it now (so a stale event cannot resurrect an ended one); null if unknown. */
+  subscription(id: string): Promise<SubscriptionShape | null>;
+  /** An invoice's payments (charges no longer name their invoice; this is how a renewal finds its payment intent). */
+  invoicePayments(invoiceId: string): Promise<InvoicePaymentShape[]>;
+  /** A Checkout Session with its payment intent expanded (a delayed payment's failure shows there); null if unknown. */
+  checkoutSession(id: string): Promise<Stripe.Checkout.Session | null>;
+  /** Every refund of a charge (the charge in an event no longer embeds them). */
+  chargeRefunds(chargeId: string): Promise<RefundShape[]>;
+  /** A payment's charge with its balance transaction expanded: by charge id, else the payment intent's latest. */
+  paymentCharge(payment: {
+    chargeId: string | null;
+    paymentIntentId: string | null;
+  }): Promise<Stripe.Charge | null>;
+  /** A refund with its balance transaction expanded; null if unknown. */
+  refundWithBalance(refundId: string): Promise<Stripe.Refund | null>;
 }
 
-/** An invoice's payments (charges no longer name their invoice; this is how a renewal finds its payment intent). */
-export async function readInvoicePayments(
-  stripe: Stripe | null,
-  invoiceId: string,
-): Promise<InvoicePaymentShape[]> {
-  const payments = await fromStripe(`payments of invoice ${invoiceId}`, () =>
-    requireStripe(stripe)
-      .invoicePayments.list({ invoice: invoiceId, limit: 100 })
-      .autoPagingToArray({ limit: 1000 }),
-  );
-  return (payments ?? []).map((p) => readStripeObject(invoicePaymentSchema, p, `invoice payment ${p.id}`));
-}
-
-/** A Checkout Session with its payment intent expanded (a delayed payment's failure shows there); null if unknown. */
-export async function readCheckoutSession(
-  stripe: Stripe | null,
-  id: string,
-): Promise<Stripe.Checkout.Session | null> {
-  return fromStripe(`checkout session ${id}`, () =>
-    requireStripe(stripe).checkout.sessions.retrieve(id, { expand: ['payment_intent'] }),
-  );
+/** The reads, from Stripe's API (each answers 503 while no secret key is configured). */
+export function stripeReads(stripe: Stripe | null): StripeReads {
+  return {
+    async subscription(id) {
+      const subscription = await fromStripe(`subscription ${id}`, () =>
+        requireStripe(stripe).subscriptions.retrieve(id),
+      );
+      return subscription === null
+        ? null
+        : readStripeObject(subscriptionSchema, subscription, `subscription ${id}`);
+    },
+    async invoicePayments(invoiceId) {
+      const payments = await fromStripe(`payments of invoice ${invoiceId}`, () =>
+        requireStripe(stripe)
+          .invoicePayments.list({ invoice: invoiceId, limit: 100 })
+          .autoPagingToArray({ limit: 1000 }),
+      );
+      return (payments ?? []).map((p) =>
+        readStripeObject(invoicePaymentSchema, p, `invoice payment ${p.id}`),
+      );
+    },
+    checkoutSession: (id) =>
+      fromStripe(`checkout session ${id}`, () =>
+        requireStripe(stripe).checkout.sessions.retrieve(id, { expand: ['payment_intent'] }),
+      ),
+    async chargeRefunds(chargeId) {
+      const refunds = await fromStripe(`refunds of charge ${chargeId}`, () =>
+        requireStripe(stripe)
+          .refunds.list({ charge: chargeId, limit: 100 })
+          .autoPagingToArray({ limit: 1000 }),
+      );
+      return (refunds ?? []).map((r) => readStripeObject(refundSchema, r, `refund ${r.id}`));
+    },
+    async paymentCharge({ chargeId, paymentIntentId }) {
+      if (chargeId) {
+        return fromStripe(`charge ${chargeId}`, () =>
+          requireStripe(stripe).charges.retrieve(chargeId, { expand: ['balance_transaction'] }),
+        );
+      }
+      if (!paymentIntentId) return null;
+      const intent = await fromStripe(`payment intent ${paymentIntentId}`, () =>
+        requireStripe(stripe).paymentIntents.retrieve(paymentIntentId, {
+          expand: ['latest_charge.balance_transaction'],
+        }),
+      );
+      return typeof intent?.latest_charge === 'object' ? intent.latest_charge : null;
+    },
+    refundWithBalance: (refundId) =>
+      fromStripe(`refund ${refundId}`, () =>
+        requireStripe(stripe).refunds.retrieve(refundId, { expand: ['balance_transaction'] }),
+      ),
+  };
 }
 
 /** A billing portal session for a customer (404 when Stripe no longer has the customer). */
@@ -60,14 +100,6 @@ export async function createPortalSession(
   );
   if (!session) throw new AppError('not_found', 'Stripe no longer has this supporter’s customer.');
   return session.url;
-}
-
-/** Every refund of a charge (the charge in an event no longer embeds them). */
-export async function readChargeRefunds(stripe: Stripe | null, chargeId: string): Promise<RefundShape[]> {
-  const refunds = await fromStripe(`refunds of charge ${chargeId}`, () =>
-    requireStripe(stripe).refunds.list({ charge: chargeId, limit: 100 }).autoPagingToArray({ limit: 1000 }),
-  );
-  return (refunds ?? []).map((r) => readStripeObject(refundSchema, r, `refund ${r.id}`));
 }
 
 async function fromStripe<T>(what: string, read: () => Promise<T>): Promise<T | null> {

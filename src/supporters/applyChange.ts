@@ -27,6 +27,11 @@ export interface AppliedChange {
 export interface SupporterContext {
   repository: SupporterRepository;
   logger: Logger;
+  /**
+   * A rebuild only: the supporter the change went to when it was first applied (the log keeps it), for a change
+   * that names none itself (a session made before supporters were chosen at checkout got a random id then).
+   */
+  firstAppliedTo?: string | null;
 }
 
 /**
@@ -41,7 +46,9 @@ export async function applySupporterChange(
   eventId: string | null,
 ): Promise<AppliedChange> {
   const { repository, logger } = ctx;
-  const hints = withPaymentIntents(change.hints, change.facts);
+  const pinned = ctx.firstAppliedTo?.startsWith('sup_') && !change.hints.supporterId;
+  const named = pinned ? { ...change.hints, supporterId: ctx.firstAppliedTo } : change.hints;
+  const hints = withPaymentIntents(named, change.facts);
   const resolved = await resolveSupporter(repository, hints, change.createsSupporter);
 
   if (resolved === null) {

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import type { Clock } from '../platform/clock';
 import { withFeesWhenAsked } from '../stripe-events/balance';
-import { readSubscription } from '../stripe-events/reads';
+import type { StripeReads } from '../stripe-events/reads';
 import {
   checkoutSessionSchema,
   idOf,
@@ -13,7 +13,7 @@ import { checkoutSessionChange } from '../stripe-events/translate';
 import { type AppliedChange, applySupporterChange, type SupporterContext } from './applyChange';
 
 export interface CheckoutSessionDeps extends SupporterContext {
-  stripe: Stripe | null;
+  reads: StripeReads;
   clock: Clock;
   /**
    * Read each recorded payment's and refund's balance transaction from Stripe at once, so the ledger has its fee
@@ -50,7 +50,7 @@ export async function applyCheckoutSession(
   const subscriptionId = idOf(parsed.subscription);
   if (parsed.mode === 'subscription' && subscriptionId && parsed.status === 'complete') {
     const expanded = subscriptionSchema.safeParse(parsed.subscription);
-    subscription = expanded.success ? expanded.data : await readSubscription(deps.stripe, subscriptionId);
+    subscription = expanded.success ? expanded.data : await deps.reads.subscription(subscriptionId);
   }
   const now = deps.clock.now();
   const change = checkoutSessionChange(parsed, subscription, {

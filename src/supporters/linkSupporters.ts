@@ -1,3 +1,4 @@
+import type { Clock } from '../platform/clock';
 import { AppError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import { type RedisClient, scanKeys } from '../platform/redis';
@@ -9,6 +10,7 @@ import type { SupporterRepository } from './repository';
 export interface LinkDeps {
   repository: SupporterRepository;
   logger: Logger;
+  clock: Clock;
   revokeRefreshFamilies(supporterId: string): Promise<number>;
 }
 
@@ -51,6 +53,7 @@ export async function linkSupporters(deps: LinkDeps, source: string, target: str
       'The source is itself the target of a link, or became a second site user.',
     );
   }
+  await repository.journal.append({ kind: 'link', at: deps.clock.now(), source, target: now });
   const revoked = await deps.revokeRefreshFamilies(source);
   return { source, target: now, refreshFamiliesRevoked: revoked };
 }

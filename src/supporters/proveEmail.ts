@@ -1,3 +1,4 @@
+import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
 import { commitFollowingMerges } from './applyChange';
 import { hasNoProof, newSupporterId } from './identity';
@@ -8,6 +9,7 @@ import type { SupporterRepository } from './repository';
 export interface ProveEmailDeps {
   repository: SupporterRepository;
   logger: Logger;
+  clock: Clock;
   /** Revokes every refresh family of a supporter merged away (its tokens must open nothing). */
   revokeRefreshFamilies(supporterId: string): Promise<unknown>;
 }
@@ -29,9 +31,12 @@ export async function proveEmail(
   const { owner: provedOwner, users } = await repository.emailIdentity(email);
   const typedBy = await loadSupporters(repository, users);
   let owner: string;
+  let changed = true;
   if (provedOwner) {
     // An owner proved before (perhaps linked into another by an admin since): its facts live where it points.
-    owner = (await commitFollowingMerges(repository, provedOwner, provedFacts(email), null)).owner;
+    const committed = await commitFollowingMerges(repository, provedOwner, provedFacts(email), null);
+    owner = committed.owner;
+    changed = committed.result.outcome !== 'unchanged';
   } else {
     if (typedBy.length === 0) return null;
     const presented = presentedSupporterId ? await loadTokenHolder(repository, presentedSupporterId) : null;
@@ -44,6 +49,10 @@ export async function proveEmail(
     if (into === record.id) continue;
     merged.push(record.id);
     await deps.revokeRefreshFamilies(record.id);
+  }
+  // A rebuild proves it again: the same owner, the same supporters merged (a sign-in that changed nothing is not kept).
+  if (changed || merged.length > 0) {
+    await repository.journal.append({ kind: 'proof', at: deps.clock.now(), email, owner, merged });
   }
   logger.info({ owner, merged }, 'e-mail proved by sign-in code');
   return owner;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../platform/logger';
 import type { RedisClient } from '../platform/redis';
+import { stateJournal } from './journal';
 import { deriveLedgerEntries, type LedgerEntry } from './ledger';
 import {
   emptyRecord,
@@ -227,6 +228,8 @@ export function supporterRepository(redis: RedisClient, prefix: string, logger?:
     keys,
     load,
     commit,
+    /** What changed this state besides the event log (see `journal.ts`). */
+    journal: stateJournal(redis, prefix),
 
     /**
      * The record a supporter id names, following merges (and finishing a merge a crash left half done). A cycle,

@@ -1,7 +1,8 @@
 import type Stripe from 'stripe';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
-import { readCheckoutSession } from '../stripe-events/reads';
+import type { StripeReads } from '../stripe-events/reads';
+import { recordingReads } from '../stripe-events/recordedReads';
 import { applyCheckoutSession } from '../supporters/applyCheckoutSession';
 import { isSupporterId } from '../supporters/identity';
 import type { PaymentFact } from '../supporters/record';
@@ -23,7 +24,7 @@ export type ClaimOutcome =
 
 export interface ClaimDeps {
   repository: SupporterRepository;
-  stripe: Stripe | null;
+  reads: StripeReads;
   clock: Clock;
   logger: Logger;
 }
@@ -41,7 +42,7 @@ export async function claimCheckoutSession(deps: ClaimDeps, sessionId: string): 
   if (known?.payment.status === 'failed') return { kind: 'refused', reason: 'payment_failed' };
 
   // Unknown to us, or still pending here (its settlement may have happened and its webhook not arrived yet).
-  const session = await readCheckoutSession(deps.stripe, sessionId);
+  const session = await deps.reads.checkoutSession(sessionId);
   if (!session) return { kind: 'refused', reason: 'unknown_session' };
   if (session.status === 'open') return { kind: 'refused', reason: 'open' };
   if (session.status === 'expired') return { kind: 'refused', reason: 'expired' };
@@ -55,7 +56,7 @@ export async function claimCheckoutSession(deps: ClaimDeps, sessionId: string): 
     };
   }
 
-  const applied = await applyCheckoutSession(deps, session);
+  const applied = await applyClaimedSession(deps, session);
   if (!applied.supporterId) return { kind: 'refused', reason: 'unknown_session' };
   const after = await knownPayment(deps.repository, sessionId);
   if (after === 'merged') return { kind: 'merged' };
@@ -65,6 +66,24 @@ export async function claimCheckoutSession(deps: ClaimDeps, sessionId: string): 
     after?.supporterId ?? applied.supporterId,
     after?.payment.paidAt ?? session.created * 1000,
   );
+}
+
+/** Applies the session as the webhook would, and journals it with what it read: no event in the log holds it. */
+async function applyClaimedSession(deps: ClaimDeps, session: Stripe.Checkout.Session) {
+  const at = deps.clock.now();
+  const { reads, tape } = recordingReads(deps.reads, at);
+  const clock = { now: () => at };
+  const applied = await applyCheckoutSession({ ...deps, reads, clock }, session);
+  if (applied.ownerId) {
+    await deps.repository.journal.append({
+      kind: 'claim',
+      at,
+      supporterId: applied.ownerId,
+      session,
+      reads: tape,
+    });
+  }
+  return applied;
 }
 
 async function knownPayment(

@@ -4,6 +4,7 @@ import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { z } from '../platform/zod';
+import { stripeReads } from '../stripe-events/reads';
 import type { SupporterRepository } from '../supporters/repository';
 import { type ClaimOutcome, claimCheckoutSession } from './claim';
 import { type RefreshTokens, supporterOf } from './refreshTokens';
@@ -54,6 +55,7 @@ export interface SessionRouteDeps extends Pick<AppDeps, 'config' | 'stripe' | 'c
 export function sessionRoutes(deps: SessionRouteDeps, openapi: OpenAPIRegistry): Router {
   const router = Router();
   const { sessions, config } = deps;
+  const claimDeps = { ...deps, reads: stripeReads(deps.stripe) };
   const trustedOrigins = new Set([...config.siteOrigins, new URL(config.publicUrl).origin]);
 
   openapi.registerPath({
@@ -83,7 +85,7 @@ export function sessionRoutes(deps: SessionRouteDeps, openapi: OpenAPIRegistry):
   });
   router.post('/v1/tokens', async (req, res) => {
     const { checkoutSessionId } = parseRequest(claimBodySchema, req.body, 'body');
-    const outcome = await claimCheckoutSession(deps, checkoutSessionId);
+    const outcome = await claimCheckoutSession(claimDeps, checkoutSessionId);
     switch (outcome.kind) {
       case 'paid':
         if (outcome.withinWindow) return sessions.start(req, res, outcome.supporterId);

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../platform/redis';
+import type { ReadTape } from '../stripe-events/recordedReads';
 import type { StripeEventEnvelope } from '../stripe-events/shapes';
 
 /**
@@ -6,6 +7,7 @@ import type { StripeEventEnvelope } from '../stripe-events/shapes';
  *
  *   <prefix>event:{<evt id>}            hash  raw, type, apiVersion, livemode, created, firstReceivedAt,
  *                                             lastReceivedAt, deliveries, attempts, status, error, supporterId, appliedAt,
+ *                                             reads (what its application read from Stripe, for a rebuild),
  *                                             receivedVia (`stripe` or `backfill`), redactedAt (after an erasure)
  *   <prefix>event:{<evt id>}:history    list  one JSON line per delivery outcome and attempt (newest last, capped)
  *   <prefix>event:{<evt id>}:lock       string the processing lock (token), with a TTL
@@ -44,6 +46,8 @@ export interface LoggedEvent {
   error: string | null;
   supporterId: string | null;
   appliedAt: number | null;
+  /** What the application that settled it read from Stripe, and when (null before a version that kept it). */
+  reads: ReadTape | null;
 }
 
 export interface EventHistoryLine {
@@ -209,6 +213,7 @@ export function stripeEventLog(redis: RedisClient, prefix: string) {
         error: h.error || null,
         supporterId: h.supporterId || null,
         appliedAt: h.appliedAt ? Number(h.appliedAt) : null,
+        reads: h.reads ? (JSON.parse(h.reads) as ReadTape) : null,
       };
     },
 
@@ -224,11 +229,12 @@ export function stripeEventLog(redis: RedisClient, prefix: string) {
       created: number,
       status: EventStatus,
       now: number,
-      details: { error?: string; supporterId?: string | null } = {},
+      details: { error?: string; supporterId?: string | null; reads?: ReadTape } = {},
     ): Promise<void> {
       const k = keys(id);
       const fields: (string | number)[] = ['status', status, 'error', details.error ?? ''];
       if (details.supporterId) fields.push('supporterId', details.supporterId);
+      if (details.supporterId && details.reads) fields.push('reads', JSON.stringify(details.reads));
       if (status === 'applied' || status === 'duplicate') fields.push('appliedAt', now);
       const written = await redis
         .multi()

@@ -5,6 +5,8 @@ import type { Clock } from '../platform/clock';
 import { AppError, toAppError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import type { WebhookMetrics } from '../platform/metrics';
+import { stripeReads } from '../stripe-events/reads';
+import { recordingReads } from '../stripe-events/recordedReads';
 import {
   eventEnvelopeSchema,
   type StripeEventEnvelope,
@@ -171,12 +173,16 @@ async function attempt(deps: WebhookDeps, event: StripeEventEnvelope): Promise<W
   const log = deps.logger.child({ eventId: event.id, type: event.type });
   let status: EventStatus;
   let supporterId: string | null = null;
+  // The application reads one clock and notes what it read from Stripe: kept with the event, a rebuild applies it
+  // again with the same answers.
+  const at = deps.clock.now();
+  const { reads, tape } = recordingReads(stripeReads(deps.stripe), at);
   try {
     if (!handler) {
       status = 'ignored';
     } else {
       const applied = await handler(
-        { repository: deps.repository, logger: log, stripe: deps.stripe, clock: deps.clock },
+        { repository: deps.repository, logger: log, reads, clock: { now: () => at } },
         event,
       );
       supporterId = applied.ownerId;
@@ -197,7 +203,7 @@ async function attempt(deps: WebhookDeps, event: StripeEventEnvelope): Promise<W
       throw new AppError('internal', reason, { cause: error });
     throw appError;
   }
-  await deps.events.settle(event.id, event.created, status, deps.clock.now(), { supporterId });
+  await deps.events.settle(event.id, event.created, status, deps.clock.now(), { supporterId, reads: tape });
   await deps.durability.ensure();
   log.info({ status, supporterId }, 'stripe event processed');
   return {

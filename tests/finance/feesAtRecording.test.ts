@@ -1,5 +1,6 @@
 import nock from 'nock';
 import { pino } from 'pino';
+import { stripeReads } from '../../src/stripe-events/reads';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
 import { handlerFor } from '../../src/webhooks/dispatch';
@@ -19,7 +20,7 @@ describe('fees read when a payment is recorded', () => {
     ctx = {
       repository: supporterRepository(t.redis, t.prefix),
       logger: pino({ level: 'silent' }),
-      stripe: nockedStripe(),
+      reads: stripeReads(nockedStripe()),
       clock: t.clock,
       readFees: true,
     };

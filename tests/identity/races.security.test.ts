@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { buildApp } from '../../src/app';
 import { createMailer } from '../../src/mail/mailer';
+import { systemClock } from '../../src/platform/clock';
 import { supporterCustomers } from '../../src/supporters/customers';
 import { proveEmail } from '../../src/supporters/proveEmail';
 import { supporterRepository } from '../../src/supporters/repository';
@@ -216,7 +217,12 @@ describe('a proof whose presented supporter is merged away by a concurrent proof
     });
     expect((await deliver({ app, clock: t.clock }, updated)).status).toBe(200);
 
-    const deps = { repository, logger, revokeRefreshFamilies: (id: string) => refreshTokens.revokeAll(id) };
+    const deps = {
+      repository,
+      logger,
+      clock: systemClock,
+      revokeRefreshFamilies: (id: string) => refreshTokens.revokeAll(id),
+    };
     let bobsOwner: string | null = null;
     // The interleaving: the attacker's proof of their own address, presenting the guest's cookie, has read its
     // holder (not merged yet); Bob's proof of his address runs to its end; then the attacker's proof goes on.
@@ -263,7 +269,12 @@ describe('checkout reads the token holder’s own record once', () => {
     // decideCheckoutSupporter (checkoutSupporter.ts) reads the token holder's own record once.
     expect(await customers.ownCustomer(guest)).toEqual({ customer: 'cus_attacker' });
     await proveEmail(
-      { repository, logger: pino({ level: 'silent' }), revokeRefreshFamilies: async () => 0 },
+      {
+        repository,
+        logger: pino({ level: 'silent' }),
+        clock: systemClock,
+        revokeRefreshFamilies: async () => 0,
+      },
       victimEmail,
       null,
     );

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { systemClock } from '../../src/platform/clock';
 import { linkSupporters } from '../../src/supporters/linkSupporters';
 import { loadSupporter } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
@@ -81,7 +82,12 @@ describe('linking two supporters a reader proved to be one', () => {
         return repository().markMerged(...args);
       },
     };
-    const deps = { repository: racing, logger: t.deps.logger, revokeRefreshFamilies: async () => 0 };
+    const deps = {
+      repository: racing,
+      logger: t.deps.logger,
+      clock: systemClock,
+      revokeRefreshFamilies: async () => 0,
+    };
     const outcomes = await Promise.allSettled([
       linkSupporters(deps, 'sup_aaaaaaaaaaaaaaaa', 'sup_bbbbbbbbbbbbbbbb'),
       linkSupporters(deps, 'sup_bbbbbbbbbbbbbbbb', 'sup_aaaaaaaaaaaaaaaa'),

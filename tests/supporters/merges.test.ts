@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import request from 'supertest';
+import { systemClock } from '../../src/platform/clock';
 import { proveEmail } from '../../src/supporters/proveEmail';
 import { supporterRepository } from '../../src/supporters/repository';
 import { createSiteTestApp, entitlementsOf } from '../fixtures/site';
@@ -44,7 +45,12 @@ it('a guest who typed two e-mails, proved at the same moment by their two owners
   ] as const) {
     expect(
       await proveEmail(
-        { repository: repository(), logger: t.deps.logger, revokeRefreshFamilies: async () => 0 },
+        {
+          repository: repository(),
+          logger: t.deps.logger,
+          clock: systemClock,
+          revokeRefreshFamilies: async () => 0,
+        },
         email,
         owner,
       ),
@@ -75,6 +81,7 @@ it('a guest who typed two e-mails, proved at the same moment by their two owners
   const deps = {
     repository: racing,
     logger: pino({ level: 'silent' }),
+    clock: systemClock,
     revokeRefreshFamilies: async () => 0,
   };
   await Promise.all([
@@ -154,7 +161,12 @@ it('a checkout started with a supporter’s token just before it was merged away
     amount: 300,
   });
   const owner = await proveEmail(
-    { repository: repository(), logger: t.deps.logger, revokeRefreshFamilies: async () => 0 },
+    {
+      repository: repository(),
+      logger: t.deps.logger,
+      clock: systemClock,
+      revokeRefreshFamilies: async () => 0,
+    },
     'mine@example.fr',
     null,
   );

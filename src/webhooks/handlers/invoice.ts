@@ -1,5 +1,4 @@
 import { withFeesWhenAsked } from '../../stripe-events/balance';
-import { readInvoicePayments, readSubscription } from '../../stripe-events/reads';
 import { invoiceSchema, readStripeObject } from '../../stripe-events/shapes';
 import {
   combineChanges,
@@ -23,7 +22,7 @@ const invoicePaid: StripeEventHandler = async (ctx, event) => {
   const payments =
     invoice.payments && !invoice.payments.has_more
       ? invoice.payments.data
-      : await readInvoicePayments(ctx.stripe, invoice.id);
+      : await ctx.reads.invoicePayments(invoice.id);
   const paid = invoicePaidChange(invoice, payments, event.created * 1000);
   return paid ? applyWithSubscription(ctx, event.id, paid, subscriptionId) : ignored;
 };
@@ -49,7 +48,7 @@ async function applyWithSubscription(
   change: SupporterChange,
   subscriptionId: string,
 ) {
-  const subscription = await readSubscription(ctx.stripe, subscriptionId);
+  const subscription = await ctx.reads.subscription(subscriptionId);
   const combined = subscription
     ? combineChanges(change, subscriptionChange(subscription, ctx.clock.now()))
     : change;

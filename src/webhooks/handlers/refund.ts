@@ -1,5 +1,4 @@
 import { withFeesWhenAsked } from '../../stripe-events/balance';
-import { readChargeRefunds } from '../../stripe-events/reads';
 import { chargeSchema, readStripeObject } from '../../stripe-events/shapes';
 import { refundsChange } from '../../stripe-events/translate';
 import { applySupporterChange } from '../../supporters/applyChange';
@@ -15,7 +14,7 @@ const chargeRefunded: StripeEventHandler = async (ctx, event) => {
   const refunds =
     charge.refunds && !charge.refunds.has_more
       ? charge.refunds.data
-      : await readChargeRefunds(ctx.stripe, charge.id);
+      : await ctx.reads.chargeRefunds(charge.id);
   const change = await withFeesWhenAsked(ctx, refundsChange(charge, refunds));
   return applySupporterChange(ctx, change, event.id);
 };

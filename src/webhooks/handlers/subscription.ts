@@ -1,5 +1,4 @@
 import { z } from '../../platform/zod';
-import { readSubscription } from '../../stripe-events/reads';
 import { readStripeObject, subscriptionSchema } from '../../stripe-events/shapes';
 import { subscriptionChange } from '../../stripe-events/translate';
 import { applySupporterChange } from '../../supporters/applyChange';
@@ -14,7 +13,7 @@ const subscriptionRef = z.object({ id: z.string(), object: z.literal('subscripti
 const applySubscription: StripeEventHandler = async (ctx, event) => {
   const { id } = readStripeObject(subscriptionRef, event.data.object, 'subscription', event.api_version);
   const current =
-    (await readSubscription(ctx.stripe, id)) ??
+    (await ctx.reads.subscription(id)) ??
     // Stripe no longer has it (a deleted test object): the event's own copy is all there is.
     readStripeObject(subscriptionSchema, event.data.object, `subscription ${id}`, event.api_version);
   return applySupporterChange(ctx, subscriptionChange(current, ctx.clock.now()), event.id);
