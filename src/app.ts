@@ -128,7 +128,7 @@ export function buildApp(deps: AppDeps): Express {
   const mailer = deps.mailer ?? createMailer(config, logger);
   app.use(signInRoutes({ ...deps, repository, sessions, refreshTokens, mailer, onRefused }, openapi));
   app.use(portalRoutes({ ...deps, repository, accessTokens }, openapi));
-  const customers = deps.supporterCustomers ?? supporterCustomers(repository);
+  const customers = deps.supporterCustomers ?? supporterCustomers(repository, deps.clock);
   const siteUsers = siteUserTokens(deps);
   app.use(
     contributionRoutes(

@@ -4,10 +4,11 @@
  * the service's environment (REDIS_URL or REDIS_CLUSTER_NODES, REDIS_KEY_PREFIX; STRIPE_SECRET_KEY only for events
  * applied before their Stripe reads were kept). Prints the report as JSON on stdout.
  * Exit code 0; 1 when some events could not be applied again (listed); 2 on bad configuration; 3 when Redis fails.
- *   npm run rebuild-state
+ *   npm run rebuild-state [-- --no-seed]
  */
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../src/config';
+import { systemClock } from '../src/platform/clock';
 import { createRedisClient } from '../src/platform/redis';
 import { createStripeClient } from '../src/platform/stripe';
 import { rebuildState } from '../src/repair/rebuildState';
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
     prefix: config.redis.keyPrefix,
     logger,
     stripe: createStripeClient(config),
+    clock: systemClock,
+    seed: !process.argv.includes('--no-seed'),
   });
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   const { applied, failed } = report.events;

@@ -6,6 +6,7 @@ import type { SupporterRecord } from '../supporters/record';
 import { endedSubscriptionStatuses } from '../supporters/record';
 import type { SupporterRepository } from '../supporters/repository';
 import { identityOf, type PersonalDataStore } from './personalData';
+import type { ErasedIdentity } from './redaction';
 
 export interface ErasureDeps {
   repository: SupporterRepository;
@@ -58,13 +59,12 @@ export async function eraseSupporter(deps: ErasureDeps, supporterId: string): Pr
   const alreadyErased = (await deps.personalData.erasedAt(owner)) !== null;
   await deps.personalData.markErased(owner, now);
 
+  const all = [record, ...(await mergedRecords(deps.repository, record))];
+  // Read before the indexes go: an address or site user id someone else holds too stays in their events.
+  const elsewhere = await theirsAlone(deps.repository, identityOf(all), owner);
   const customers = await deleteStripeCustomers(deps, record);
-  const { owners, who, records, indexes } = await scrubPerson(
-    deps,
-    record,
-    [...customers.deleted, ...customers.alreadyGone],
-    now,
-  );
+  const deletedCustomers = [...customers.deleted, ...customers.alreadyGone];
+  const { owners, who, records, indexes } = await scrubPerson(deps, all, deletedCustomers, now);
   const applied = [
     ...new Set((await Promise.all(owners.map((id) => deps.repository.appliedEvents(id)))).flat()),
   ];
@@ -75,9 +75,9 @@ export async function eraseSupporter(deps: ErasureDeps, supporterId: string): Pr
       records,
       indexes,
       refreshTokens: await deps.personalData.dropRefreshTokens(owners),
-      signInCodes: await deps.personalData.dropSignInCodes(who.emails),
-      events: await deps.personalData.redactEvents(applied, who, true, now),
-      journalLines: await deps.personalData.redactJournal(who),
+      signInCodes: await deps.personalData.dropSignInCodes(elsewhere.emails),
+      events: await deps.personalData.redactEvents(applied, who, elsewhere, now),
+      journalLines: await deps.personalData.redactJournal(owners, who, elsewhere),
     },
     stripeCustomersDeleted: customers.deleted,
     stripeCustomersAlreadyGone: customers.alreadyGone,
@@ -88,20 +88,20 @@ export async function eraseSupporter(deps: ErasureDeps, supporterId: string): Pr
     kind: 'erasure',
     at: now,
     supporterId: owner,
-    deletedCustomers: [...customers.deleted, ...customers.alreadyGone],
+    records: owners,
+    deletedCustomers,
   });
   deps.logger.info({ supporterId: owner, erased: report.erased }, 'supporter erased');
   return report;
 }
 
-/** Rewrites the supporter's records (theirs and those merged into it) without the person, and drops their indexes. */
+/** Rewrites the person's records (theirs and those merged into it) without them, and drops their indexes. */
 async function scrubPerson(
   deps: Pick<ErasureDeps, 'repository' | 'personalData'>,
-  record: SupporterRecord,
+  all: SupporterRecord[],
   deletedCustomers: string[],
   now: number,
 ) {
-  const all = [record, ...(await mergedRecords(deps.repository, record))];
   const owners = all.map((r) => r.id);
   const who = identityOf(all);
   let records = 0;
@@ -115,14 +115,32 @@ async function scrubPerson(
  */
 export async function eraseAgain(
   deps: Pick<ErasureDeps, 'repository' | 'personalData'>,
-  supporterId: string,
-  deletedCustomers: string[],
-  erasedAt: number,
+  erasure: { supporterId: string; records: string[]; deletedCustomers: string[]; at: number },
 ): Promise<void> {
-  const { owner, state } = await deps.repository.loadFollowingMerges(supporterId);
-  if (!state.record) return;
-  await deps.personalData.markErased(owner, erasedAt);
-  await scrubPerson(deps, state.record, deletedCustomers, erasedAt);
+  // The records the erasure reached, as they were then: never one the supporter was merged into since.
+  const states = await Promise.all(erasure.records.map((id) => deps.repository.load(id)));
+  const all = states.flatMap((s) => (s.record ? [s.record] : []));
+  await deps.personalData.markErased(erasure.supporterId, erasure.at);
+  await scrubPerson(deps, all, erasure.deletedCustomers, erasure.at);
+}
+
+/**
+ * The part of the person's identity nobody else holds: an e-mail another supporter proved or typed, or a site user
+ * id the site vouched for as another supporter, is also theirs, and stays in what is theirs (events, journal).
+ */
+async function theirsAlone(repository: SupporterRepository, who: ErasedIdentity, owner: string) {
+  const isOwner = async (id: string | null) =>
+    id === null || (await repository.loadFollowingMerges(id)).owner === owner;
+  const emails: string[] = [];
+  for (const email of who.emails) {
+    const { owner: proved, users } = await repository.emailIdentity(email);
+    const held = await Promise.all([proved, ...users].map(isOwner));
+    if (held.every(Boolean)) emails.push(email);
+  }
+  const siteUserIds: string[] = [];
+  for (const id of who.siteUserIds)
+    if (await isOwner(await repository.lookup('site-user', id))) siteUserIds.push(id);
+  return { ...who, emails, siteUserIds };
 }
 
 /**
@@ -141,7 +159,7 @@ export async function scrubIfErased(
   await deps.personalData.scrubRecord(owner, [], now);
   await deps.personalData.dropIndexes(who, [owner]);
   await deps.personalData.dropSignInCodes(who.emails);
-  await deps.personalData.redactEvents([eventId], who, false, now);
+  await deps.personalData.redactEvents([eventId], who, null, now);
 }
 
 function assertNothingRunning(record: SupporterRecord): void {

@@ -143,14 +143,19 @@ export function personalDataStore(redis: RedisClient, prefix: string) {
     },
 
     /**
-     * Redacts the person from stored raw events: those applied to their records, and (`wholeLog`) any other event
-     * in the log that names them (an expired session with their e-mail, a refund naming their payment). Answers
-     * how many events were rewritten.
+     * Redacts the person from stored raw events: those applied to their records (as `who`), and, given
+     * `elsewhere`, any other event in the log that names them by what is theirs alone (an expired session with
+     * their e-mail, a refund naming their payment). Answers how many events were rewritten.
      */
-    async redactEvents(applied: string[], who: ErasedIdentity, wholeLog: boolean, now: number) {
+    async redactEvents(
+      applied: string[],
+      who: ErasedIdentity,
+      elsewhere: ErasedIdentity | null,
+      now: number,
+    ) {
       const theirs = new Set(applied);
       let redacted = 0;
-      const redactBatch = async (ids: string[]) => {
+      const redactBatch = async (ids: string[], who: ErasedIdentity) => {
         const stored = await Promise.all(
           ids.map((id) => redis.hmget(`${prefix}event:{${id}}`, 'raw', 'reads')),
         );
@@ -172,27 +177,41 @@ export function personalDataStore(redis: RedisClient, prefix: string) {
         }
       };
       for (let i = 0; i < applied.length; i += eventBatch)
-        await redactBatch(applied.slice(i, i + eventBatch));
-      if (!wholeLog) return redacted;
+        await redactBatch(applied.slice(i, i + eventBatch), who);
+      if (!elsewhere) return redacted;
       const byCreated = `${prefix}events:by-created`;
       for (let start = 0; ; start += eventBatch) {
         const ids = await redis.zrange(byCreated, start, start + eventBatch - 1);
-        await redactBatch(ids.filter((id) => !theirs.has(id)));
+        await redactBatch(
+          ids.filter((id) => !theirs.has(id)),
+          elsewhere,
+        );
         if (ids.length < eventBatch) break;
       }
       return redacted;
     },
 
-    /** Rewrites the journal's lines that name the person (a claim's session, a proof's e-mail); answers how many. */
-    async redactJournal(who: ErasedIdentity): Promise<number> {
+    /**
+     * Rewrites the journal's lines that name the person: their own lines (a claim of theirs, a proof that made them
+     * owner) as `who`, any other by what is theirs alone (`elsewhere`). Answers how many lines changed.
+     */
+    async redactJournal(owners: string[], who: ErasedIdentity, elsewhere: ErasedIdentity): Promise<number> {
       const journal = stateJournal(redis, prefix);
       let redacted = 0;
-      for await (const { index, raw } of journal.lines()) {
-        if (!mightNamePerson(raw, who) || !namesPerson(JSON.parse(raw), who)) continue;
-        const result = redactRawEvent(raw, who);
-        if (!result.changed) continue;
-        await journal.rewrite(index, result.raw);
-        redacted++;
+      for await (const { index, raw, line } of journal.lines()) {
+        const own = 'owner' in line ? line.owner : 'supporterId' in line ? line.supporterId : null;
+        const as = own !== null && owners.includes(own) ? who : elsewhere;
+        let current: string | null = raw;
+        while (current !== null && mightNamePerson(current, as) && namesPerson(JSON.parse(current), as)) {
+          const result = redactRawEvent(current, as);
+          if (!result.changed) break;
+          if (await journal.rewrite(index, current, result.raw)) {
+            redacted++;
+            break;
+          }
+          // Another erasure rewrote it meanwhile: redact on top of theirs.
+          current = await journal.line(index);
+        }
       }
       return redacted;
     },

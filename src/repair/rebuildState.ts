@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { eraseAgain } from '../erasure/eraseSupporter';
 import { personalDataStore } from '../erasure/personalData';
+import { redactedMark } from '../erasure/redaction';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
 import { type RedisClient, scanKeys } from '../platform/redis';
@@ -9,11 +10,13 @@ import { type ReadTape, replayedReads } from '../stripe-events/recordedReads';
 import { eventEnvelopeSchema } from '../stripe-events/shapes';
 import { commitFollowingMerges } from '../supporters/applyChange';
 import { applyCheckoutSession } from '../supporters/applyCheckoutSession';
-import type { JournalLine } from '../supporters/journal';
+import { type JournalLine, type StateJournal, stateJournal } from '../supporters/journal';
 import { mergeRecordInto } from '../supporters/merge';
-import { supporterRepository } from '../supporters/repository';
+import type { SupporterFacts } from '../supporters/record';
+import { type SupporterRepository, supporterRepository } from '../supporters/repository';
 import { handlerFor } from '../webhooks/dispatch';
 import { type EventStatus, settledStatuses, stripeEventLog } from '../webhooks/eventLog';
+import { checkoutEventHandlers } from '../webhooks/handlers/checkout';
 
 export interface RebuildDeps {
   redis: RedisClient;
@@ -21,6 +24,12 @@ export interface RebuildDeps {
   logger: Logger;
   /** Asked only for reads no tape holds (events applied by a version that kept none); null: those fail. */
   stripe: Stripe | null;
+  clock: Clock;
+  /**
+   * Keep first what the state holds that the log and journal may lack (default). Off (`--no-seed`) only where the
+   * journal is complete since the deployment began and the facts must come from the events alone (a translation fix).
+   */
+  seed?: boolean;
 }
 
 export interface RebuildReport {
@@ -33,7 +42,11 @@ export interface RebuildReport {
     skipped: Partial<Record<EventStatus, number>>;
     failed: { eventId: string; error: string }[];
   };
-  journal: Record<JournalLine['kind'], number>;
+  journal: Partial<Record<JournalLine['kind'], number>>;
+  /** Lines kept from the state before the wipe (proofs, merges, links, fees, erasures, site users). */
+  seeded: number;
+  /** A rebuild that had stopped after its wipe was run again, on the seed it had kept. */
+  resumed: boolean;
   /** Reads the kept answers did not hold, asked of Stripe again. */
   rereadFromStripe: number;
   supporters: number;
@@ -68,7 +81,9 @@ export async function rebuildState(deps: RebuildDeps): Promise<RebuildReport> {
   const report: RebuildReport = {
     keysWiped: 0,
     events: { applied: 0, skipped: {}, failed: [] },
-    journal: { claim: 0, proof: 0, link: 0, 'fill-in': 0, erasure: 0 },
+    journal: {},
+    seeded: 0,
+    resumed: false,
     rereadFromStripe: 0,
     supporters: 0,
     ledgerEntries: 0,
@@ -78,6 +93,17 @@ export async function rebuildState(deps: RebuildDeps): Promise<RebuildReport> {
       report.rereadFromStripe++;
     });
   const at = (ms: number): Clock => ({ now: () => ms });
+
+  // What the state holds that neither the log nor the journal may (made before the journal existed, or a line a
+  // crash lost) is kept first; a rebuild that stopped half-way is run again on the seed it made then.
+  const seed = stateJournal(redis, prefix, 'journal:seed');
+  const running = `${prefix}rebuild:running`;
+  report.resumed = (await redis.exists(running)) === 1;
+  if (!report.resumed) {
+    await redis.unlink(seed.key);
+    if (deps.seed !== false) report.seeded = await seedFromState(deps, repository, seed);
+    await redis.set(running, String(deps.clock.now()));
+  }
 
   for (const pattern of wipedPatterns) {
     for (const key of await scanKeys(redis, `${prefix}${pattern}`))
@@ -118,8 +144,7 @@ export async function rebuildState(deps: RebuildDeps): Promise<RebuildReport> {
   }
 
   const erasures: Extract<JournalLine, { kind: 'erasure' }>[] = [];
-  for await (const { line } of repository.journal.lines()) {
-    report.journal[line.kind]++;
+  const play = async (line: JournalLine) => {
     switch (line.kind) {
       case 'claim':
         await applyCheckoutSession(
@@ -152,29 +177,121 @@ export async function rebuildState(deps: RebuildDeps): Promise<RebuildReport> {
         await commitFollowingMerges(repository, line.target, { linkedFrom: [line.source] }, null);
         await mergeRecordInto(repository, logger, line.source, line.target, 'linked by an admin (rebuild)');
         break;
-      case 'fill-in': {
+      case 'merge':
+        await mergeRecordInto(repository, logger, line.source, line.target, 'kept merge (rebuild)');
+        break;
+      case 'fill-in':
+      case 'kept': {
         const { owner } = await commitFollowingMerges(repository, line.owner, line.facts, null);
         await repository.indexLedger(owner, await repository.ledger(owner));
         break;
       }
+      case 'site-user':
+        // Gone with an erasure (the id redacted): the site user is nobody now.
+        if (line.siteUserId !== redactedMark)
+          await repository.claim('site-user', line.siteUserId, line.supporterId);
+        break;
       case 'erasure':
         erasures.push(line);
         break;
     }
+  };
+  for await (const { line } of repository.journal.lines()) {
+    report.journal[line.kind] = (report.journal[line.kind] ?? 0) + 1;
+    await play(line);
   }
+  for await (const { line } of seed.lines()) await play(line);
   // Last, so that whatever the events and the journal brought back of an erased person is removed again.
   const personalData = personalDataStore(redis, prefix);
   for (const line of erasures) {
-    await eraseAgain({ repository, personalData }, line.supporterId, line.deletedCustomers, line.at);
+    await eraseAgain({ repository, personalData }, line);
   }
 
   for (const key of await scanKeys(redis, `${prefix}{sup_*}:record`)) {
     if ((await redis.hget(key, 'mergedInto')) === null) report.supporters++;
   }
   report.ledgerEntries = await redis.hlen(`${prefix}ledger:owner`);
+  await redis.unlink(running);
+  await redis.unlink(seed.key);
   logger.info(
     { ...report, events: { ...report.events, failed: report.events.failed.length } },
     'state rebuilt',
   );
   return report;
+}
+
+/**
+ * Writes to `seed` what the state holds that no event applies and the journal may lack: merges of supporters,
+ * proved e-mails, links, fees and charge ids, payments of sessions no event in the log carries (claimed, their
+ * webhook never came), erasures and the site users checkout gave a supporter. Played after the journal, each joins
+ * what is there already. Answers how many lines.
+ */
+async function seedFromState(deps: RebuildDeps, repository: SupporterRepository, seed: StateJournal) {
+  const { redis, prefix } = deps;
+  const at = deps.clock.now();
+  const carried = await sessionsCarried(deps, repository);
+  let lines = 0;
+  const add = async (line: JournalLine) => {
+    await seed.append(line);
+    lines++;
+  };
+  for (const key of await scanKeys(redis, `${prefix}{*}:record`)) {
+    const owner = /^\{(.+)\}:record$/.exec(key.slice(prefix.length))?.[1];
+    if (!owner) continue;
+    const state = await repository.load(owner);
+    const record = state.record;
+    if (!record) continue;
+    if (state.erasedAt !== null) {
+      const deleted = Object.values(record.customers).filter((c) => c.deleted);
+      await add({
+        kind: 'erasure',
+        at: state.erasedAt,
+        supporterId: owner,
+        records: [owner, ...record.mergedFrom],
+        deletedCustomers: deleted.map((c) => c.id),
+      });
+    }
+    if (state.mergedInto) {
+      if (owner.startsWith('sup_')) await add({ kind: 'merge', at, source: owner, target: state.mergedInto });
+      continue;
+    }
+    for (const email of record.provedEmails ?? []) await add({ kind: 'proof', at, email, owner, merged: [] });
+    const payments = Object.values(record.payments).filter(
+      (p) => p.chargeId !== null || (p.checkoutSessionId !== null && !carried.has(p.checkoutSessionId)),
+    );
+    const facts: SupporterFacts = {
+      ...((record.linkedFrom ?? []).length > 0 ? { linkedFrom: record.linkedFrom } : {}),
+      ...(Object.keys(record.balanceTransactions).length > 0
+        ? { balanceTransactions: record.balanceTransactions }
+        : {}),
+      ...(payments.length > 0 ? { payments: Object.fromEntries(payments.map((p) => [p.id, p])) } : {}),
+    };
+    if (Object.keys(facts).length > 0) await add({ kind: 'kept', at, owner, facts });
+  }
+  const siteUsers = `${prefix}idx:site-user:`;
+  for (const key of await scanKeys(redis, `${siteUsers}*`)) {
+    const supporterId = await redis.get(key);
+    const siteUserId = decodeURIComponent(key.slice(siteUsers.length));
+    if (supporterId) await add({ kind: 'site-user', at, siteUserId, supporterId });
+  }
+  return lines;
+}
+
+/** The Checkout Sessions an applied event of the log or a journal claim carries. */
+async function sessionsCarried(deps: RebuildDeps, repository: SupporterRepository): Promise<Set<string>> {
+  const events = stripeEventLog(deps.redis, deps.prefix);
+  const ids = new Set<string>();
+  for (const type of Object.keys(checkoutEventHandlers)) {
+    for (const id of await deps.redis.zrange(`${deps.prefix}events:by-type:${type}`, 0, -1)) {
+      const logged = await events.get(id);
+      if (!logged || !settledStatuses.has(logged.status)) continue;
+      const session = (JSON.parse(logged.raw) as { data?: { object?: { id?: unknown } } }).data?.object?.id;
+      if (typeof session === 'string') ids.add(session);
+    }
+  }
+  for await (const { line } of repository.journal.lines()) {
+    const session = line.kind === 'claim' ? (line.session as { id?: unknown }).id : null;
+    if (typeof session === 'string') ids.add(session);
+  }
+  return ids;
 }

@@ -1,4 +1,5 @@
 import type { SupporterCustomers } from '../contributions/supporterCustomers';
+import type { Clock } from '../platform/clock';
 import { newSupporterId } from './identity';
 import { endedSubscriptionStatuses, type SupporterRecord } from './record';
 import type { SupporterRepository } from './repository';
@@ -26,10 +27,20 @@ export function preferredCustomer(record: SupporterRecord): string | null {
 }
 
 /** Checkout's view of supporter state: who a proved reader is, and which customer a returning supporter keeps. */
-export function supporterCustomers(repository: SupporterRepository): SupporterCustomers {
+export function supporterCustomers(repository: SupporterRepository, clock: Clock): SupporterCustomers {
   return {
     async supporterForSiteUser(siteUserId) {
-      const claimed = await repository.claim('site-user', siteUserId, newSupporterId());
+      const candidate = newSupporterId();
+      const claimed = await repository.claim('site-user', siteUserId, candidate);
+      // No event names this supporter until a payment comes: kept, so a rebuild gives the site user the same one.
+      if (claimed === candidate) {
+        await repository.journal.append({
+          kind: 'site-user',
+          at: clock.now(),
+          siteUserId,
+          supporterId: claimed,
+        });
+      }
       return (await repository.loadFollowingMerges(claimed)).owner;
     },
     async ownCustomer(supporterId) {

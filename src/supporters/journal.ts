@@ -21,13 +21,24 @@ export type JournalLine =
   | { kind: 'link'; at: number; source: string; target: string }
   /** Reconciliation recorded Stripe's balance transactions (fees, payouts) on a record. */
   | { kind: 'fill-in'; at: number; owner: string; facts: SupporterFacts }
-  /** A supporter was erased; their customers deleted at Stripe. */
-  | { kind: 'erasure'; at: number; supporterId: string; deletedCustomers: string[] };
+  /** A supporter was erased: the records it reached (theirs, those merged into it), the customers deleted at Stripe. */
+  | { kind: 'erasure'; at: number; supporterId: string; records: string[]; deletedCustomers: string[] }
+  /** Checkout gave a site user the Stripe sessions' supporter before any payment (the site-user index). */
+  | { kind: 'site-user'; at: number; siteUserId: string; supporterId: string }
+  /** Written by a rebuild only (its seed, see `rebuildState.ts`): a merge, and facts the state held. */
+  | { kind: 'merge'; at: number; source: string; target: string }
+  | { kind: 'kept'; at: number; owner: string; facts: SupporterFacts };
 
 const batch = 500;
 
-export function stateJournal(redis: RedisClient, prefix: string) {
-  const key = `${prefix}journal`;
+const rewriteScript = `
+if redis.call('LINDEX', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('LSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`;
+
+export function stateJournal(redis: RedisClient, prefix: string, name = 'journal') {
+  const key = `${prefix}${name}`;
   return {
     key,
 
@@ -45,9 +56,16 @@ export function stateJournal(redis: RedisClient, prefix: string) {
       }
     },
 
-    /** Rewrites a line in place (an erasure removing a person from it). */
-    async rewrite(index: number, raw: string): Promise<void> {
-      await redis.lset(key, index, raw);
+    /**
+     * Rewrites a line in place (an erasure removing a person from it) if it still reads `was`: of two erasures
+     * rewriting one line, the second reads the first's result and redacts on top of it. Answers whether it wrote.
+     */
+    async rewrite(index: number, was: string, raw: string): Promise<boolean> {
+      return (await redis.eval(rewriteScript, 1, key, String(index), was, raw)) === 1;
+    },
+
+    async line(index: number): Promise<string | null> {
+      return redis.lindex(key, index);
     },
   };
 }

@@ -32,6 +32,9 @@ export async function linkSupporters(deps: LinkDeps, source: string, target: str
       'One of the two was already merged into another supporter; link that one.',
     );
   }
+  if (from.erasedAt !== null || into.erasedAt !== null) {
+    throw new AppError('conflict', 'One of the two was erased: an erased person is linked to nobody.');
+  }
   const [a, b] = [from.record.siteUserId, into.record.siteUserId];
   if (a !== null && b !== null && a !== b) {
     throw new AppError('conflict', 'The two supporters are two site users: they stay two people.');

@@ -18,7 +18,7 @@ import {
  * too:
  *
  *   <prefix>{<owner>}:record   hash  v (version), json (the record), mergedInto (once merged into another),
- *                                     mergePending (merged, its facts not yet copied into the target)
+ *                                     mergePending (merged, its facts not yet copied into the target), erasedAt
  *   <prefix>{<owner>}:events   set   ids of the Stripe events applied to this record
  *   <prefix>{<owner>}:ledger   hash  ledger entry id → entry JSON (derived from the record at each commit)
  *
@@ -40,6 +40,8 @@ export interface RecordState {
   mergedInto: string | null;
   /** Merged, but its facts are not yet copied into `mergedInto` (a crash in between): the next reader copies them. */
   mergePending: boolean;
+  /** When the person was erased (ms), or null. */
+  erasedAt: number | null;
 }
 
 export type CommitOutcome =
@@ -125,18 +127,20 @@ export function supporterRepository(redis: RedisClient, prefix: string, logger?:
   const emailUsersKey = (email: string) => `${prefix}idx:email-users:${emailDigest(email)}`;
 
   async function load(owner: string): Promise<RecordState> {
-    const [v, json, mergedInto, mergePending] = await redis.hmget(
+    const [v, json, mergedInto, mergePending, erasedAt] = await redis.hmget(
       keys(owner).record,
       'v',
       'json',
       'mergedInto',
       'mergePending',
+      'erasedAt',
     );
     return {
       version: Number(v ?? 0),
       record: json ? (JSON.parse(json) as SupporterRecord) : null,
       mergedInto: mergedInto ?? null,
       mergePending: mergePending === '1',
+      erasedAt: erasedAt ? Number(erasedAt) : null,
     };
   }
 

@@ -2,6 +2,7 @@ import nock from 'nock';
 import request from 'supertest';
 import { SignInCodes } from '../../src/signin/signInCodes';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
+import { proveEmail } from '../../src/supporters/proveEmail';
 import { supporterRepository } from '../../src/supporters/repository';
 import { RefreshTokens } from '../../src/tokens/refreshTokens';
 import { entitlementsOf } from '../fixtures/site';
@@ -41,6 +42,13 @@ describe('erasing a supporter', () => {
       (sum, e) => sum + e.amount,
       0,
     );
+  /** The id of the event that carried a Checkout Session (the fixtures give it a random one). */
+  const lastEventOf = async (sessionId: string) => {
+    for (const id of await t.redis.zrange(`${t.prefix}events:by-created`, 0, -1)) {
+      if ((await t.redis.hget(`${t.prefix}event:{${id}}`, 'raw'))?.includes(sessionId)) return id;
+    }
+    throw new Error(`no event carries ${sessionId}`);
+  };
   const mentions = async () => {
     const dump = await dumpPrefix(t.redis, t.prefix);
     return [email, siteUserId, 'Camille Reader'].flatMap((needle) => keysMentioning(dump, needle));
@@ -156,6 +164,66 @@ describe('erasing a supporter', () => {
     expect(res.body.detail).toMatch(/cancel it first/);
     expect((await entitlementsOf(t, { siteUserId })).supporterId).toBe(supporterId);
     expect(await mentions()).not.toEqual([]);
+  });
+
+  it('leaves another supporter what is also theirs: an address they proved, in their events and journal', async () => {
+    const shared = 'victor@example.fr';
+    const victims = checkoutSession({ siteUserId: 'victor', email: shared, customer: 'cus_victor' });
+    expect((await deliver(t, event('checkout.session.completed', victims))).status).toBe(200);
+    const repository = supporterRepository(t.redis, t.prefix);
+    const proofs = {
+      repository,
+      logger: t.deps.logger,
+      clock: t.clock,
+      revokeRefreshFamilies: async () => 0,
+    };
+    const victor = String((await entitlementsOf(t, { siteUserId: 'victor' })).supporterId);
+    expect(await proveEmail(proofs, shared, victor)).toBe(victor);
+    // Someone else types Victor's address at checkout, then asks to be forgotten.
+    const typed = checkoutSession({ email: shared, customer: 'cus_typist', amount: 100 });
+    const typedEvent = event('checkout.session.completed', typed);
+    expect((await deliver(t, typedEvent)).status).toBe(200);
+    const typist = String(await repository.lookup('customer', 'cus_typist'));
+    expect(typist).not.toBe(victor);
+    nock('https://api.stripe.com')
+      .delete('/v1/customers/cus_typist')
+      .reply(200, { id: 'cus_typist', object: 'customer', deleted: true });
+    expect((await erase(typist)).status).toBe(200);
+
+    // The typist's own event is redacted; Victor's event, record, proof line and lookups keep his address.
+    expect(await t.redis.hget(`${t.prefix}event:{${typedEvent.id}}`, 'raw')).not.toContain(shared);
+    expect(
+      await t.redis.hget(`${t.prefix}event:{${await lastEventOf(victims.id as string)}}`, 'raw'),
+    ).toContain(shared);
+    expect(await entitlementsOf(t, { email: shared })).toMatchObject({
+      supporterId: victor,
+      emailProved: true,
+    });
+    expect(await entitlementsOf(t, { siteUserId: 'victor' })).toMatchObject({ supporterId: victor });
+    const journal = await t.redis.lrange(`${t.prefix}journal`, 0, -1);
+    expect(journal.filter((line) => line.includes('"proof"') && line.includes(shared))).toHaveLength(1);
+  });
+
+  it('refuses to link an erased supporter to anyone (a rebuild would erase the other)', async () => {
+    const supporterId = await aSupporterWithHistory();
+    nock('https://api.stripe.com')
+      .delete(`/v1/customers/${customerId}`)
+      .reply(200, { id: customerId, object: 'customer', deleted: true });
+    expect((await erase(supporterId)).status).toBe(200);
+    const other = checkoutSession({ email: 'other@example.fr', customer: 'cus_other' });
+    expect((await deliver(t, event('checkout.session.completed', other))).status).toBe(200);
+    const otherId = String(await supporterRepository(t.redis, t.prefix).lookup('customer', 'cus_other'));
+    for (const [source, into] of [
+      [supporterId, otherId],
+      [otherId, supporterId],
+    ]) {
+      const res = await withKey(
+        request(t.app).post(`/v1/admin/supporters/${source}/link`).send({ into }),
+        adminKey,
+      );
+      expect(res.status).toBe(409);
+    }
+    expect((await supporterRepository(t.redis, t.prefix).load(otherId)).mergedInto).toBeNull();
   });
 
   it('answers 404 for a supporter it does not know', async () => {

@@ -265,7 +265,7 @@ describe('checkout reads the token holder’s own record once', () => {
       },
     );
     const guest = attacker.metadata.supporterId as string;
-    const customers = supporterCustomers(repository);
+    const customers = supporterCustomers(repository, systemClock);
     // decideCheckoutSupporter (checkoutSupporter.ts) reads the token holder's own record once.
     expect(await customers.ownCustomer(guest)).toEqual({ customer: 'cus_attacker' });
     await proveEmail(
