@@ -61,7 +61,12 @@ export async function eraseSupporter(deps: ErasureDeps, supporterId: string): Pr
 
   const all = [record, ...(await mergedRecords(deps.repository, record))];
   // Read before the indexes go: an address or site user id someone else holds too stays in their events.
-  const elsewhere = await theirsAlone(deps.repository, identityOf(all), owner);
+  const elsewhere = await theirsAlone(
+    deps.repository,
+    identityOf(all),
+    owner,
+    all.map((r) => r.id),
+  );
   const customers = await deleteStripeCustomers(deps, record);
   const deletedCustomers = [...customers.deleted, ...customers.alreadyGone];
   const { owners, who, records, indexes } = await scrubPerson(deps, all, deletedCustomers, now);
@@ -75,7 +80,7 @@ export async function eraseSupporter(deps: ErasureDeps, supporterId: string): Pr
       records,
       indexes,
       refreshTokens: await deps.personalData.dropRefreshTokens(owners),
-      signInCodes: await deps.personalData.dropSignInCodes(elsewhere.emails),
+      signInCodes: await deps.personalData.dropSignInCodes(who.emails),
       events: await deps.personalData.redactEvents(applied, who, elsewhere, now),
       journalLines: await deps.personalData.redactJournal(owners, who, elsewhere),
     },
@@ -128,7 +133,12 @@ export async function eraseAgain(
  * The part of the person's identity nobody else holds: an e-mail another supporter proved or typed, or a site user
  * id the site vouched for as another supporter, is also theirs, and stays in what is theirs (events, journal).
  */
-async function theirsAlone(repository: SupporterRepository, who: ErasedIdentity, owner: string) {
+async function theirsAlone(
+  repository: SupporterRepository,
+  who: ErasedIdentity,
+  owner: string,
+  owners: string[],
+) {
   const isOwner = async (id: string | null) =>
     id === null || (await repository.loadFollowingMerges(id)).owner === owner;
   const emails: string[] = [];
@@ -140,7 +150,8 @@ async function theirsAlone(repository: SupporterRepository, who: ErasedIdentity,
   const siteUserIds: string[] = [];
   for (const id of who.siteUserIds)
     if (await isOwner(await repository.lookup('site-user', id))) siteUserIds.push(id);
-  return { ...who, emails, siteUserIds };
+  // Their own supporter ids name them too (an expired session of theirs carries one in its metadata).
+  return { ...who, emails, siteUserIds, stripeIds: [...who.stripeIds, ...owners] };
 }
 
 /**

@@ -196,23 +196,24 @@ export function personalDataStore(redis: RedisClient, prefix: string) {
      * owner) as `who`, any other by what is theirs alone (`elsewhere`). Answers how many lines changed.
      */
     async redactJournal(owners: string[], who: ErasedIdentity, elsewhere: ErasedIdentity): Promise<number> {
-      const journal = stateJournal(redis, prefix);
       let redacted = 0;
-      for await (const { index, raw, line } of journal.lines()) {
-        const own = 'owner' in line ? line.owner : 'supporterId' in line ? line.supporterId : null;
-        const as = own !== null && owners.includes(own) ? who : elsewhere;
-        let current: string | null = raw;
-        while (current !== null && mightNamePerson(current, as) && namesPerson(JSON.parse(current), as)) {
-          const result = redactRawEvent(current, as);
-          if (!result.changed) break;
-          if (await journal.rewrite(index, current, result.raw)) {
-            redacted++;
-            break;
+      // The seed of a rebuild that has not finished is a journal too.
+      for (const journal of [stateJournal(redis, prefix), stateJournal(redis, prefix, 'journal:seed')])
+        for await (const { index, raw, line } of journal.lines()) {
+          const own = 'owner' in line ? line.owner : 'supporterId' in line ? line.supporterId : null;
+          const as = own !== null && owners.includes(own) ? who : elsewhere;
+          let current: string | null = raw;
+          while (current !== null && mightNamePerson(current, as) && namesPerson(JSON.parse(current), as)) {
+            const result = redactRawEvent(current, as);
+            if (!result.changed) break;
+            if (await journal.rewrite(index, current, result.raw)) {
+              redacted++;
+              break;
+            }
+            // Another erasure rewrote it meanwhile: redact on top of theirs.
+            current = await journal.line(index);
           }
-          // Another erasure rewrote it meanwhile: redact on top of theirs.
-          current = await journal.line(index);
         }
-      }
       return redacted;
     },
   };

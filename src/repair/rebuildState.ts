@@ -10,6 +10,7 @@ import { type ReadTape, replayedReads } from '../stripe-events/recordedReads';
 import { eventEnvelopeSchema } from '../stripe-events/shapes';
 import { commitFollowingMerges } from '../supporters/applyChange';
 import { applyCheckoutSession } from '../supporters/applyCheckoutSession';
+import { indexIdentity } from '../supporters/identity';
 import { type JournalLine, type StateJournal, stateJournal } from '../supporters/journal';
 import { mergeRecordInto } from '../supporters/merge';
 import type { SupporterFacts } from '../supporters/record';
@@ -64,6 +65,8 @@ const wipedPatterns = [
   'ledger:by-charge',
 ];
 const batch = 500;
+/** The rebuild's lock outlives a stalled batch; renewed after each. */
+const lockTtlMs = 600_000;
 
 /**
  * Makes supporter state again from what is kept — disaster recovery, or a policy or translation change: wipe the
@@ -74,6 +77,19 @@ const batch = 500;
  * is read, never changed. Run it with the service's instances stopped (Stripe retries what they miss).
  */
 export async function rebuildState(deps: RebuildDeps): Promise<RebuildReport> {
+  // One at a time: a second run would wipe what the first is making.
+  const lock = `${deps.prefix}rebuild:lock`;
+  if ((await deps.redis.set(lock, String(deps.clock.now()), 'PX', lockTtlMs, 'NX')) !== 'OK') {
+    throw new Error('another rebuild is running on this prefix (its lock lasts 10 minutes after it stalls)');
+  }
+  try {
+    return await rebuildUnderLock(deps, () => deps.redis.pexpire(lock, lockTtlMs));
+  } finally {
+    await deps.redis.unlink(lock);
+  }
+}
+
+async function rebuildUnderLock(deps: RebuildDeps, holdLock: () => Promise<unknown>): Promise<RebuildReport> {
   const { redis, prefix, logger } = deps;
   const repository = supporterRepository(redis, prefix, logger);
   const events = stripeEventLog(redis, prefix);
@@ -99,6 +115,7 @@ export async function rebuildState(deps: RebuildDeps): Promise<RebuildReport> {
   const seed = stateJournal(redis, prefix, 'journal:seed');
   const running = `${prefix}rebuild:running`;
   report.resumed = (await redis.exists(running)) === 1;
+  if (report.resumed) logger.warn('a rebuild stopped after its wipe: running again on the seed it kept');
   if (!report.resumed) {
     await redis.unlink(seed.key);
     if (deps.seed !== false) report.seeded = await seedFromState(deps, repository, seed);
@@ -141,9 +158,16 @@ export async function rebuildState(deps: RebuildDeps): Promise<RebuildReport> {
       }
     }
     if (ids.length < batch) break;
+    await holdLock();
   }
 
   const erasures: Extract<JournalLine, { kind: 'erasure' }>[] = [];
+  // A merge made as it was recorded: a source with no record of its own (an owner that only ever held merged facts,
+  // met here before its own merge into another) is made first, so that the merge still points it onward.
+  const mergeAsRecorded = async (source: string, target: string, reason: string) => {
+    if (!(await repository.exists(source))) await repository.commit(source, {}, {});
+    await mergeRecordInto(repository, logger, source, target, reason);
+  };
   const play = async (line: JournalLine) => {
     switch (line.kind) {
       case 'claim':
@@ -170,20 +194,30 @@ export async function rebuildState(deps: RebuildDeps): Promise<RebuildReport> {
           );
         }
         for (const merged of line.merged)
-          await mergeRecordInto(repository, logger, merged, line.owner, 'e-mail proved (rebuild)');
+          await mergeAsRecorded(merged, line.owner, 'e-mail proved (rebuild)');
         break;
       }
       case 'link':
         await commitFollowingMerges(repository, line.target, { linkedFrom: [line.source] }, null);
-        await mergeRecordInto(repository, logger, line.source, line.target, 'linked by an admin (rebuild)');
+        await mergeAsRecorded(line.source, line.target, 'linked by an admin (rebuild)');
         break;
       case 'merge':
-        await mergeRecordInto(repository, logger, line.source, line.target, 'kept merge (rebuild)');
+        await mergeAsRecorded(line.source, line.target, 'kept merge (rebuild)');
         break;
       case 'fill-in':
       case 'kept': {
         const { owner } = await commitFollowingMerges(repository, line.owner, line.facts, null);
         await repository.indexLedger(owner, await repository.ledger(owner));
+        // A kept payment (claimed, its webhook never came) is found by its Stripe ids, as its event would have made it.
+        if (owner.startsWith('sup_')) {
+          for (const p of Object.values(line.facts.payments ?? {})) {
+            await indexIdentity(repository, logger, owner, {
+              customerIds: p.customerId ? [p.customerId] : [],
+              paymentIntentIds: p.paymentIntentId ? [p.paymentIntentId] : [],
+              checkoutSessionId: p.checkoutSessionId,
+            });
+          }
+        }
         break;
       }
       case 'site-user':
@@ -257,7 +291,11 @@ async function seedFromState(deps: RebuildDeps, repository: SupporterRepository,
     }
     for (const email of record.provedEmails ?? []) await add({ kind: 'proof', at, email, owner, merged: [] });
     const payments = Object.values(record.payments).filter(
-      (p) => p.chargeId !== null || (p.checkoutSessionId !== null && !carried.has(p.checkoutSessionId)),
+      (p) =>
+        p.chargeId !== null ||
+        (p.checkoutSessionId !== null &&
+          // No applied event carries the session, or none carries it paid (a delayed payment a claim saw settle).
+          !(carried.get(p.checkoutSessionId) ?? new Set()).has(p.status === 'paid' ? 'paid' : 'any')),
     );
     const facts: SupporterFacts = {
       ...((record.linkedFrom ?? []).length > 0 ? { linkedFrom: record.linkedFrom } : {}),
@@ -277,21 +315,28 @@ async function seedFromState(deps: RebuildDeps, repository: SupporterRepository,
   return lines;
 }
 
-/** The Checkout Sessions an applied event of the log or a journal claim carries. */
-async function sessionsCarried(deps: RebuildDeps, repository: SupporterRepository): Promise<Set<string>> {
+/**
+ * The Checkout Sessions an applied event of the log or a journal claim carries: `any` for each, and `paid` for
+ * those carried paid.
+ */
+async function sessionsCarried(deps: RebuildDeps, repository: SupporterRepository) {
   const events = stripeEventLog(deps.redis, deps.prefix);
-  const ids = new Set<string>();
+  const carried = new Map<string, Set<'any' | 'paid'>>();
+  const carry = (session: unknown) => {
+    const s = session as { id?: unknown; payment_status?: unknown } | null;
+    if (typeof s?.id !== 'string') return;
+    const seen = carried.get(s.id) ?? new Set();
+    seen.add('any');
+    if (s.payment_status === 'paid') seen.add('paid');
+    carried.set(s.id, seen);
+  };
   for (const type of Object.keys(checkoutEventHandlers)) {
     for (const id of await deps.redis.zrange(`${deps.prefix}events:by-type:${type}`, 0, -1)) {
       const logged = await events.get(id);
-      if (!logged || !settledStatuses.has(logged.status)) continue;
-      const session = (JSON.parse(logged.raw) as { data?: { object?: { id?: unknown } } }).data?.object?.id;
-      if (typeof session === 'string') ids.add(session);
+      if (logged?.status !== 'applied' && logged?.status !== 'duplicate') continue;
+      carry((JSON.parse(logged.raw) as { data?: { object?: unknown } }).data?.object);
     }
   }
-  for await (const { line } of repository.journal.lines()) {
-    const session = line.kind === 'claim' ? (line.session as { id?: unknown }).id : null;
-    if (typeof session === 'string') ids.add(session);
-  }
-  return ids;
+  for await (const { line } of repository.journal.lines()) if (line.kind === 'claim') carry(line.session);
+  return carried;
 }

@@ -1,3 +1,4 @@
+import { redactedMark } from '../erasure/redaction';
 import type { SupporterChange } from '../supporters/applyChange';
 import { isSupporterId, normaliseEmail } from '../supporters/identity';
 import {
@@ -39,7 +40,9 @@ const ms = (seconds: number) => seconds * 1000;
  */
 function chosenSupporter(metadata: Record<string, string> | null | undefined) {
   const supporterId = isSupporterId(metadata?.supporterId) ? metadata.supporterId : null;
-  return { supporterId, siteUserId: supporterId ? (metadata?.siteUserId ?? null) : null };
+  // An erasure leaves `[redacted]` in the stored copy: it is nobody's site user id.
+  const vouched = metadata?.siteUserId === redactedMark ? null : (metadata?.siteUserId ?? null);
+  return { supporterId, siteUserId: supporterId ? vouched : null };
 }
 
 /** Who a Checkout Session is about, and the identity facts it carries. */

@@ -116,6 +116,18 @@ it('wiped after a mixed month, the supporter state is made again the same from t
       .set('Authorization', `Bearer ${adminKey}`)
       .send({ into: into.supporterId });
     expect(link.status).toBe(200);
+    // A guest proves their own address on a new device: a new supporter owns it and holds the guest's payment; an
+    // admin links that owner into another guest (a chain: guest → owner → other guest, the owner with no event).
+    const [, , lone, other] = guests as World['readers'];
+    const code = await codeFor(lone?.email as string, '198.51.100.40');
+    expect((await prove(lone?.email as string, code, '', '198.51.100.40')).status).toBe(200);
+    const newOwner = await supporterRepository(t.redis, prefix).emailOwner(lone?.email as string);
+    expect(newOwner).not.toBe(lone?.supporterId);
+    const chained = await request(app)
+      .post(`/v1/admin/supporters/${newOwner}/link`)
+      .set('Authorization', `Bearer ${adminKey}`)
+      .send({ into: other?.supporterId });
+    expect(chained.status).toBe(200);
     // Reconciliation fills the fees in from Stripe's balance transactions.
     const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     const reconciliation = await request(app)
@@ -138,8 +150,8 @@ it('wiped after a mixed month, the supporter state is made again the same from t
     );
     const kinds = journal.map((line) => line.kind);
     expect(kinds.filter((k) => k === 'claim').length).toBe(2 * world.mergeGroups.length);
-    expect(kinds.filter((k) => k === 'proof').length).toBe(world.mergeGroups.length);
-    expect(kinds.filter((k) => k === 'link').length).toBe(1);
+    expect(kinds.filter((k) => k === 'proof').length).toBe(world.mergeGroups.length + 1);
+    expect(kinds.filter((k) => k === 'link').length).toBe(2);
     expect(kinds.filter((k) => k === 'fill-in').length).toBeGreaterThan(0);
     expect(kinds.filter((k) => k === 'erasure').length).toBe(1);
 
@@ -178,7 +190,7 @@ it('wiped after a mixed month, the supporter state is made again the same from t
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({
       events: { failed: [] },
-      journal: { claim: 6, proof: 3, link: 1, erasure: 1 },
+      journal: { claim: 6, proof: 4, link: 2, erasure: 1 },
       rereadFromStripe: 0,
       seeded: 0,
       resumed: false,
