@@ -185,6 +185,16 @@ describe('erasing a supporter', () => {
     expect((await deliver(t, typedEvent)).status).toBe(200);
     const typist = String(await repository.lookup('customer', 'cus_typist'));
     expect(typist).not.toBe(victor);
+    // And leaves a checkout of theirs unpaid (it names them by the supporter checkout chose, not by a payment).
+    const abandoned = checkoutSession({
+      email: shared,
+      supporterId: typist,
+      status: 'expired',
+      paymentStatus: 'unpaid',
+      paymentIntent: null,
+    });
+    const abandonedEvent = event('checkout.session.expired', abandoned);
+    expect((await deliver(t, abandonedEvent)).status).toBe(200);
     nock('https://api.stripe.com')
       .delete('/v1/customers/cus_typist')
       .reply(200, { id: 'cus_typist', object: 'customer', deleted: true });
@@ -192,6 +202,7 @@ describe('erasing a supporter', () => {
 
     // The typist's own event is redacted; Victor's event, record, proof line and lookups keep his address.
     expect(await t.redis.hget(`${t.prefix}event:{${typedEvent.id}}`, 'raw')).not.toContain(shared);
+    expect(await t.redis.hget(`${t.prefix}event:{${abandonedEvent.id}}`, 'raw')).not.toContain(shared);
     expect(
       await t.redis.hget(`${t.prefix}event:{${await lastEventOf(victims.id as string)}}`, 'raw'),
     ).toContain(shared);
