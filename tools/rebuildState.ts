@@ -7,21 +7,14 @@
  *   npm run rebuild-state [-- --no-seed]
  */
 import { pino } from 'pino';
-import { ConfigError, loadConfig } from '../src/config';
 import { systemClock } from '../src/platform/clock';
 import { createRedisClient } from '../src/platform/redis';
 import { createStripeClient } from '../src/platform/stripe';
 import { rebuildState } from '../src/repair/rebuildState';
+import { toolConfig } from './toolConfig';
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`rebuild-state: ${error.message}\n`);
-    process.exit(2);
-  }
+  const config = toolConfig('rebuild-state');
   const redis = createRedisClient(config, { enableOfflineQueue: true });
   redis.on('error', () => undefined);
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));

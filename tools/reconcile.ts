@@ -7,7 +7,6 @@
  * Redis or Stripe could not be read.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config';
 import { ledgerReader } from '../src/finance/ledgerReader';
 import { reconcile } from '../src/finance/reconciliation';
 import { reconciliationCsvLines, reconciliationTable } from '../src/finance/reconciliationReport';
@@ -17,6 +16,7 @@ import { systemClock } from '../src/platform/clock';
 import { createRedisClient } from '../src/platform/redis';
 import { createStripeClient } from '../src/platform/stripe';
 import { supporterRepository } from '../src/supporters/repository';
+import { toolConfig } from './toolConfig';
 
 const usage =
   'Usage: npx tsx tools/reconcile.ts --from YYYY-MM-DD --to YYYY-MM-DD [--currency eur] [--format table|csv|json]\n';
@@ -81,12 +81,7 @@ function progressReporter() {
 
 async function main(): Promise<void> {
   const args = readArguments();
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    fail(2, error instanceof ConfigError ? error.message : String(error));
-  }
+  const config = toolConfig('reconcile');
   const stripe = createStripeClient(config);
   if (!stripe) fail(2, 'STRIPE_SECRET_KEY is not set (for the local stand-in, also set STRIPE_API_URL)');
   const redis = createRedisClient(config, { enableOfflineQueue: true });

@@ -4,19 +4,12 @@
  * (REDIS_URL or REDIS_CLUSTER_NODES, REDIS_KEY_PREFIX). Exit code 0, 2 on bad configuration, 3 when Redis fails.
  *   npm run reindex-events
  */
-import { ConfigError, loadConfig } from '../src/config';
 import { createRedisClient } from '../src/platform/redis';
 import { stripeEventLog } from '../src/webhooks/eventLog';
+import { toolConfig } from './toolConfig';
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`reindex-events: ${error.message}\n`);
-    process.exit(2);
-  }
+  const config = toolConfig('reindex-events');
   const redis = createRedisClient(config);
   await new Promise<void>((ready, fail) => {
     const timer = setTimeout(() => fail(new Error('Redis did not answer in 10 s')), 10_000);

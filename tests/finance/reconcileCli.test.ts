@@ -1,44 +1,13 @@
-import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
-import { resolve } from 'node:path';
 import type { StripeObject } from '../fixtures/stripe/builders';
 import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
-import { createTestApp, sharedRedisEnv, type TestApp } from '../helpers/app';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { runTool } from '../helpers/tool';
 import { agreeingTransactions, monthEvents } from './scenario';
 import { startBooksServer } from './stripeBooks';
 
-const root = resolve(__dirname, '../..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `tools/reconcile.ts` as finance would, against the test's Redis prefix and a local Stripe. */
-function runCli(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/reconcile.ts', ...args], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'silent',
-        ...sharedRedisEnv(),
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const runCli = (args: string[], env: Record<string, string>) => runTool('tools/reconcile.ts', args, env);
 
 describe('the month-end command (tools/reconcile.ts)', () => {
   let t: TestApp;

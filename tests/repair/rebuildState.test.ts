@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { resolve } from 'node:path';
 import request from 'supertest';
 import { scanKeys } from '../../src/platform/redis';
 import type { JournalLine } from '../../src/supporters/journal';
@@ -14,6 +12,7 @@ import { apiKeysEnv, entitlementsOf, financeKey } from '../fixtures/site';
 import { checkoutSession, event } from '../fixtures/stripe/builders';
 import { deliver } from '../fixtures/stripe/deliver';
 import { sharedRedisEnv, type TestApp } from '../helpers/app';
+import { runTool } from '../helpers/tool';
 
 /**
  * `npm run rebuild-state` after a month of a site's readers — payments, renewals, refunds, disputes, token claims,
@@ -23,34 +22,12 @@ import { sharedRedisEnv, type TestApp } from '../helpers/app';
 
 jest.setTimeout(240_000);
 
-const root = resolve(__dirname, '../..');
 const adminKey = 'admin-key-for-the-rebuild-test';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const prefix = `test:rebuild:${process.pid}:`;
 
-function rebuildCommand(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    // No Stripe key: everything an event's application read must come from what the log kept.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/rebuildState.ts'], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'test',
-        REDIS_KEY_PREFIX: prefix,
-        ...sharedRedisEnv(),
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+/** No Stripe key: everything an event's application read must come from what the log kept. */
+const rebuildCommand = () => runTool('tools/rebuildState.ts', [], { REDIS_KEY_PREFIX: prefix });
 
 /** What the site, the reader and finance are told: per supporter, site user, e-mail and Stripe customer. */
 async function snapshot(t: TestApp, world: World, customers: string[]) {
