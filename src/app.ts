@@ -2,18 +2,21 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type Stripe from 'stripe';
 import { adminPageRoutes } from './admin-page/routes';
+import { adminSessions } from './admin-page/session';
 import { auditLog } from './audit/auditLog';
 import { auditRoutes } from './audit/routes';
 import { bannerRoutes } from './banner/routes';
 import type { Config } from './config';
 import type { CaptchaVerifier } from './contributions/cardTestingDefence';
 import { contributionRoutes } from './contributions/routes';
-import type { SupporterCustomers } from './contributions/supporterCustomers';
 import { demoRoutes } from './demo/routes';
+import { scrubIfErased } from './erasure/eraseSupporter';
 import { personalDataStore } from './erasure/personalData';
 import { erasureRoutes } from './erasure/routes';
+import { eventLogReader } from './finance/eventLogReader';
 import { registerLedgerTotals } from './finance/ledgerMetrics';
 import { ledgerReader } from './finance/ledgerReader';
+import { reconciler } from './finance/reconciliation';
 import { financeRoutes } from './finance/routes';
 import { createMailer, type Mailer } from './mail/mailer';
 import { operatorRoutes } from './ops/routes';
@@ -22,14 +25,15 @@ import { financePageIsolation, limitWrongApiKeys, siteCors } from './platform/cr
 import { notFoundMiddleware, problemMiddleware } from './platform/errors';
 import { requestLogging } from './platform/http';
 import type { Logger } from './platform/logger';
-import { createMetrics } from './platform/metrics';
+import { createMetrics, type Metrics } from './platform/metrics';
 import { createOpenApiRegistry } from './platform/openapi';
 import type { RedisClient } from './platform/redis';
 import { portalRoutes } from './portal/routes';
+import { adminActions } from './repair/adminActions';
 import { identityRoutes } from './repair/identityRoutes';
 import { repairRoutes } from './repair/routes';
 import { signInRoutes } from './signin/routes';
-import { supporterCustomers } from './supporters/customers';
+import { type SupporterCustomers, supporterCustomers } from './supporters/customers';
 import { supporterRepository } from './supporters/repository';
 import { supporterRoutes } from './supporters/routes';
 import { createAccessTokens } from './tokens/accessToken';
@@ -39,7 +43,10 @@ import { tokenRoutes } from './tokens/routes';
 import { sessionRoutes } from './tokens/sessionRoutes';
 import { siteUserTokens } from './tokens/siteUserToken';
 import { supporterSessions } from './tokens/supporterSession';
-import { webhookDeps, webhookRoutes } from './webhooks/routes';
+import { durabilityGuard } from './webhooks/durability';
+import { stripeEventLog } from './webhooks/eventLog';
+import type { WebhookDeps } from './webhooks/receiveEvent';
+import { webhookRoutes } from './webhooks/routes';
 
 /** Everything the app needs from outside; tests build the same app with their own. */
 export interface AppDeps {
@@ -61,12 +68,55 @@ export interface AppDeps {
 
 const jsonBodyLimit = '16kb';
 
-/** The composition root: builds the Express app from its dependencies. */
+/** The services the routes share, each built once here; route modules take only the ones they name. */
+function buildServices(deps: AppDeps, metrics: Metrics) {
+  const { config, redis, clock, logger, stripe } = deps;
+  const prefix = config.redis.keyPrefix;
+  const repository = supporterRepository(redis, prefix, logger);
+  const personalData = personalDataStore(redis, prefix);
+  const refreshTokens = new RefreshTokens(redis, prefix, config.jwt.refreshTokenTtlS * 1000);
+  const accessTokens = createAccessTokens({ keyRing: deps.keyRing ?? loadKeyRing(config), clock, config });
+  const ledger = ledgerReader(redis, prefix, repository);
+  const webhook: WebhookDeps = {
+    config,
+    clock,
+    logger,
+    stripe,
+    events: stripeEventLog(redis, prefix),
+    repository,
+    // The durability check starts here, at start-up.
+    durability: durabilityGuard(redis, config.redis.durability, prefix, logger),
+    metrics: metrics.webhooks,
+    // An erased supporter's new data is removed again as it lands.
+    afterApply: (ownerId, eventId) => scrubIfErased({ repository, personalData, clock }, ownerId, eventId),
+  };
+  return {
+    repository,
+    refreshTokens,
+    accessTokens,
+    ledger,
+    webhook,
+    events: eventLogReader(redis, prefix),
+    audit: auditLog(redis, prefix, clock, logger),
+    erasure: { repository, personalData, stripe, clock, logger },
+    reconcile: reconciler({ ledger, repository, clock, stripe }),
+    sessions: supporterSessions({ config, clock, repository, accessTokens, refreshTokens }),
+    adminSessions: adminSessions(redis, prefix),
+    mailer: deps.mailer ?? createMailer(config, logger),
+    supporterCustomers: deps.supporterCustomers ?? supporterCustomers(repository, clock),
+    siteUserTokens: siteUserTokens(deps),
+  };
+}
+
+/** The composition root: builds the services once, then the Express app from them. */
 export function buildApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const app = express();
   const metrics = createMetrics();
   const openapi = createOpenApiRegistry();
+  const services = buildServices(deps, metrics);
+  const { repository, refreshTokens, accessTokens, sessions, audit, webhook } = services;
+  const onRefused = metrics.refused;
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -78,66 +128,51 @@ export function buildApp(deps: AppDeps): Express {
   app.use(limitWrongApiKeys(deps.redis, config, () => metrics.refused('api-key', 'address')));
 
   // Routes that must see the raw body (webhook signatures) are mounted here, before the JSON parser.
-  const webhook = webhookDeps(deps, metrics.webhooks);
-  app.use(webhookRoutes(deps, openapi, webhook));
+  app.use(webhookRoutes(webhook, openapi));
 
   app.use(express.json({ limit: jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
-  app.use(operatorRoutes(deps, metrics, openapi));
-  app.use(supporterRoutes(deps, openapi));
-  app.use(financeRoutes(deps, openapi));
+  app.use(operatorRoutes({ config, redis: deps.redis, metrics }, openapi));
+  app.use(supporterRoutes({ config, clock: deps.clock, repository }, openapi));
+  app.use(financeRoutes({ config, events: services.events, reconcile: services.reconcile }, openapi));
   // The act side of finance (admin keys; the audit list also finance): repairs and erasure, each audited.
-  const audit = auditLog(deps.redis, config.redis.keyPrefix, deps.clock, logger);
-  app.use(auditRoutes(deps, audit, openapi));
-  app.use(repairRoutes({ webhook, audit }, openapi));
+  app.use(auditRoutes({ config, audit }, openapi));
+  const actions = adminActions({ audit, webhook, erasure: services.erasure });
+  app.use(repairRoutes({ config, actions }, openapi));
+  app.use(erasureRoutes({ config, erase: actions.erase }, openapi));
   app.use(
-    erasureRoutes(
+    adminPageRoutes(
       {
-        ...deps,
-        repository: supporterRepository(deps.redis, config.redis.keyPrefix, logger),
-        personalData: personalDataStore(deps.redis, config.redis.keyPrefix),
-        apiKeys: config.apiKeys,
+        config,
+        clock: deps.clock,
+        sessions: services.adminSessions,
+        events: services.events,
+        reconcile: services.reconcile,
         audit,
+        actions,
       },
       openapi,
     ),
   );
-
-  app.use(adminPageRoutes({ ...deps, webhook, audit }, openapi));
-
-  const repository = supporterRepository(deps.redis, config.redis.keyPrefix, logger);
-  const refreshTokens = new RefreshTokens(
-    deps.redis,
-    config.redis.keyPrefix,
-    config.jwt.refreshTokenTtlS * 1000,
-  );
   app.use(identityRoutes({ ...deps, repository, refreshTokens, audit }, openapi));
-  registerLedgerTotals(
-    metrics.registry,
-    () => ledgerReader(deps.redis, config.redis.keyPrefix, repository),
-    deps.clock,
-  );
-  const accessTokens = createAccessTokens({
-    keyRing: deps.keyRing ?? loadKeyRing(config),
-    clock: deps.clock,
-    config,
-  });
-  const sessions = supporterSessions({ config, clock: deps.clock, repository, accessTokens, refreshTokens });
-  const onRefused = metrics.refused;
+  registerLedgerTotals(metrics.registry, () => services.ledger, deps.clock);
+
   app.use(tokenRoutes({ config, accessTokens }, openapi));
   app.use(sessionRoutes({ ...deps, repository, refreshTokens, sessions }, openapi));
-  const mailer = deps.mailer ?? createMailer(config, logger);
-  app.use(signInRoutes({ ...deps, repository, sessions, refreshTokens, mailer, onRefused }, openapi));
+  app.use(
+    signInRoutes(
+      { ...deps, repository, sessions, refreshTokens, mailer: services.mailer, onRefused },
+      openapi,
+    ),
+  );
   app.use(portalRoutes({ ...deps, repository, accessTokens }, openapi));
-  const customers = deps.supporterCustomers ?? supporterCustomers(repository, deps.clock);
-  const siteUsers = siteUserTokens(deps);
   app.use(
     contributionRoutes(
       {
         ...deps,
         accessTokens,
         refreshTokens,
-        siteUserTokens: siteUsers,
-        supporterCustomers: customers,
+        siteUserTokens: services.siteUserTokens,
+        supporterCustomers: services.supporterCustomers,
         onRefused,
       },
       openapi,

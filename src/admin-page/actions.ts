@@ -1,20 +1,14 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
 import type { ApiKeyRole } from '../config';
-import { eraseSupporter, erasureSummary } from '../erasure/eraseSupporter';
-import { personalDataStore } from '../erasure/personalData';
-import { AppError, toAppError } from '../platform/errors';
-import { backfillEvents, backfillSummary } from '../repair/backfill';
-import { replayEvent, replaySummary } from '../repair/replay';
+import { toAppError } from '../platform/errors';
 import { pickLocale } from '../signin/messages';
-import { supporterRepository } from '../supporters/repository';
+import type { AdminPageDeps } from './deps';
 import { type AdminView, adminViews, pageHref, refusedPage } from './layout';
-import type { AdminPageDeps } from './routes';
-import { type AdminSession, type AdminSessions, csrfMatches } from './session';
+import { type AdminSession, csrfMatches } from './session';
 import { adminWords } from './words';
 
 interface ActionDeps extends AdminPageDeps {
-  sessions: AdminSessions;
   sameOrigin: (req: Request) => boolean;
   form: RequestHandler;
 }
@@ -31,11 +25,6 @@ const text = (body: Body, name: string) =>
 export function adminActionRoutes(deps: ActionDeps): Router {
   const router = Router();
   const { sessions } = deps;
-  const erasureDeps = {
-    ...deps,
-    repository: supporterRepository(deps.redis, deps.config.redis.keyPrefix, deps.logger),
-    personalData: personalDataStore(deps.redis, deps.config.redis.keyPrefix),
-  };
 
   /** Checks the request and runs the action; a refusal is a 403 page, an outcome a message on the page. */
   function action(
@@ -84,14 +73,7 @@ export function adminActionRoutes(deps: ActionDeps): Router {
     '/admin/events/:id/replay',
     action(['admin'], async (session, body, req) => {
       const id = String(req.params.id);
-      if (!/^evt_[A-Za-z0-9_]{1,255}$/.test(id)) throw new AppError('validation_failed', 'Not an event id.');
-      const o = await deps.audit.record(
-        session.caller,
-        'event.replay',
-        id,
-        () => replayEvent(deps.webhook, id),
-        replaySummary,
-      );
+      const o = await deps.actions.replay(session.caller, id);
       const message = wordsOf(body).replayed(id, o.before, o.after, o.changed);
       return o.error ? `${message} ${o.error}` : message;
     }),
@@ -101,17 +83,9 @@ export function adminActionRoutes(deps: ActionDeps): Router {
     '/admin/backfill',
     action(['admin'], async (session, body) => {
       const since = text(body, 'since').slice(0, 64);
-      const report = await deps.audit.record(
-        session.caller,
-        'events.backfill',
-        since,
-        () => {
-          // The page's datetime-local field has no zone: it is read as UTC, as the label says.
-          const ms = Date.parse(/(Z|[+-]\d\d:\d\d)$/.test(since) ? since : `${since}Z`);
-          if (Number.isNaN(ms)) throw new AppError('validation_failed', '`since` is not a date and time.');
-          return backfillEvents(deps.webhook, ms);
-        },
-        backfillSummary,
+      // The page's datetime-local field has no zone: it is read as UTC, as the label says.
+      const report = await deps.actions.backfill(session.caller, since, () =>
+        Date.parse(/(Z|[+-]\d\d:\d\d)$/.test(since) ? since : `${since}Z`),
       );
       return wordsOf(body).backfilled(report.applied, report.alreadyApplied, report.ignored, report.failed);
     }),
@@ -121,16 +95,8 @@ export function adminActionRoutes(deps: ActionDeps): Router {
     '/admin/erase',
     action(['admin'], async (session, body) => {
       const id = text(body, 'supporterId');
-      if (!/^sup_[A-Za-z0-9_-]{1,64}$/.test(id))
-        throw new AppError('validation_failed', 'Not a supporter id.');
       if (text(body, 'confirm') !== id) throw new ConfirmMismatch();
-      const r = await deps.audit.record(
-        session.caller,
-        'supporter.erase',
-        id,
-        () => eraseSupporter(erasureDeps, id),
-        erasureSummary,
-      );
+      const r = await deps.actions.erase(session.caller, id);
       return wordsOf(body).erased(id, r.erased.events);
     }),
   );

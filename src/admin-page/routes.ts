@@ -1,34 +1,25 @@
 import express, { type Request, type Response, Router } from 'express';
-import type { AppDeps } from '../app';
-import type { AuditLog } from '../audit/auditLog';
 import { startCsv, writeChunk } from '../finance/csv';
 import { isCalendarDate, localDate, nextDate, startOfDay } from '../finance/days';
-import { decodeCursor, type EventFilter, encodeCursor, eventLogReader } from '../finance/eventLogReader';
+import { decodeCursor, type EventFilter, encodeCursor } from '../finance/eventLogReader';
 import { streamEventsCsv } from '../finance/eventViews';
-import { ledgerReader } from '../finance/ledgerReader';
-import { type Reconciliation, reconcile } from '../finance/reconciliation';
+import type { Reconciliation } from '../finance/reconciliation';
 import { reconciliationCsvLines } from '../finance/reconciliationReport';
 import { reconciliationQuerySchema } from '../finance/schemas';
-import { stripeBooks } from '../finance/stripeBooks';
 import { identifyApiKey } from '../platform/apiKeys';
 import { AppError, toAppError } from '../platform/errors';
 import type { OpenAPIRegistry } from '../platform/openapi';
-import { requireStripe } from '../platform/stripe';
 import { z } from '../platform/zod';
 import { pickLocale, type SignInLocale } from '../signin/messages';
-import { supporterRepository } from '../supporters/repository';
 import { type EventStatus, eventStatuses } from '../webhooks/eventLog';
-import type { WebhookDeps } from '../webhooks/receiveEvent';
 import { adminActionRoutes } from './actions';
+import type { AdminPageDeps } from './deps';
+
+export type { AdminPageDeps };
+
 import { type AdminView, adminViews, loginPage, type PageContext, refusedPage, signedInPage } from './layout';
-import { adminSessions } from './session';
 import { actionsView, auditView, eventsView, reconciliationView } from './views';
 import { adminWords } from './words';
-
-export interface AdminPageDeps extends AppDeps {
-  webhook: WebhookDeps;
-  audit: AuditLog;
-}
 
 const eventsPerPage = 50;
 
@@ -52,10 +43,7 @@ export function localeOf(req: Request, fromBody?: unknown): SignInLocale {
  */
 export function adminPageRoutes(deps: AdminPageDeps, openapi: OpenAPIRegistry): Router {
   const router = Router();
-  const prefix = deps.config.redis.keyPrefix;
-  const sessions = adminSessions(deps.redis, prefix);
-  const events = eventLogReader(deps.redis, prefix);
-  const repository = supporterRepository(deps.redis, prefix, deps.logger);
+  const { sessions, events } = deps;
   const publicOrigin = new URL(deps.config.publicUrl).origin;
   const tz = deps.config.reconciliationTz;
   /** A form post from our own page: the browser's Origin (and Sec-Fetch-Site when sent) say so. */
@@ -106,7 +94,7 @@ export function adminPageRoutes(deps: AdminPageDeps, openapi: OpenAPIRegistry): 
     res.redirect(303, `/admin?lang=${locale}`);
   });
 
-  router.use(adminActionRoutes({ ...deps, sessions, sameOrigin, form }));
+  router.use(adminActionRoutes({ ...deps, sameOrigin, form }));
 
   router.get('/admin', async (req, res) => {
     const locale = localeOf(req);
@@ -133,15 +121,7 @@ export function adminPageRoutes(deps: AdminPageDeps, openapi: OpenAPIRegistry): 
     const query = reconciliationQuerySchema.safeParse({ from, to });
     if (!query.success)
       throw new AppError('validation_failed', query.error.issues.map((i) => i.message).join('; '));
-    return reconcile(
-      {
-        ledger: ledgerReader(deps.redis, prefix, repository),
-        books: stripeBooks(requireStripe(deps.stripe)),
-        repository,
-        clock: deps.clock,
-      },
-      { from: query.data.from, to: query.data.to, currency: null, timeZone: tz },
-    );
+    return deps.reconcile({ from: query.data.from, to: query.data.to, currency: null, timeZone: tz });
   }
 
   function range(req: Request): { from: string; to: string } {

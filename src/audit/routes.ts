@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AppDeps } from '../app';
+import type { Config } from '../config';
 import { requireApiKey } from '../platform/apiKeys';
 import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
@@ -22,7 +22,12 @@ const auditEntrySchema = z
   .openapi('AuditEntry');
 
 /** `GET /v1/admin/audit`: what was done with the admin API, newest first (finance or admin keys). */
-export function auditRoutes(deps: AppDeps, audit: AuditLog, openapi: OpenAPIRegistry): Router {
+export interface AuditRouteDeps {
+  config: Pick<Config, 'apiKeys'>;
+  audit: AuditLog;
+}
+
+export function auditRoutes(deps: AuditRouteDeps, openapi: OpenAPIRegistry): Router {
   const router = Router();
   openapi.registerPath({
     method: 'get',
@@ -44,7 +49,7 @@ export function auditRoutes(deps: AppDeps, audit: AuditLog, openapi: OpenAPIRegi
     requireApiKey(deps.config.apiKeys, ['finance', 'admin']),
     async (req, res) => {
       const { limit } = parseRequest(auditQuerySchema, req.query, 'query');
-      const entries = await audit.list(limit);
+      const entries = await deps.audit.list(limit);
       res.json({ entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
     },
   );

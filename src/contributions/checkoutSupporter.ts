@@ -2,13 +2,13 @@ import type { Request } from 'express';
 import { bearerToken } from '../platform/apiKeys';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
+import type { SupporterCustomers } from '../supporters/customers';
 import { newSupporterId, supporterIdFor } from '../supporters/identity';
 import { type AccessTokens, InvalidAccessTokenError } from '../tokens/accessToken';
 import type { RefreshTokens } from '../tokens/refreshTokens';
 import type { SiteUserTokens } from '../tokens/siteUserToken';
 import { refreshCookieHolder } from '../tokens/supporterSession';
 import type { CheckoutRequest } from './checkoutRequest';
-import type { SupporterCustomers } from './supporterCustomers';
 
 /** Who a checkout pays for, decided before Stripe is asked, and what proved it. */
 export interface CheckoutSupporter {

@@ -9,6 +9,7 @@ import type { RedisClient } from '../platform/redis';
 import { requireStripe } from '../platform/stripe';
 import { z } from '../platform/zod';
 import { frequencies, policySchema } from '../policy/policy';
+import type { SupporterCustomers } from '../supporters/customers';
 import type { AccessTokens } from '../tokens/accessToken';
 import type { RefreshTokens } from '../tokens/refreshTokens';
 import type { SiteUserTokens } from '../tokens/siteUserToken';
@@ -26,7 +27,6 @@ import {
 } from './checkoutRequest';
 import { createCheckoutSession } from './checkoutSession';
 import { decideCheckoutSupporter } from './checkoutSupporter';
-import type { SupporterCustomers } from './supporterCustomers';
 
 export interface ContributionRouteDeps {
   config: Config;

@@ -1,12 +1,12 @@
 import { Router } from 'express';
-import type { AuditLog } from '../audit/auditLog';
+import type { Config } from '../config';
+import type { ApiCaller } from '../platform/apiKeys';
 import { requireApiKey } from '../platform/apiKeys';
-import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { z } from '../platform/zod';
-import { type ErasureDeps, eraseSupporter, erasureSummary } from './eraseSupporter';
+import { supporterIdSchema } from '../supporters/identity';
+import type { ErasureReport } from './eraseSupporter';
 
-const paramsSchema = z.object({ id: z.string().regex(/^sup_[A-Za-z0-9_-]{1,64}$/, 'a supporter id') });
 const reportSchema = z
   .object({
     supporterId: z.string(),
@@ -25,10 +25,13 @@ const reportSchema = z
   .openapi('ErasureReport');
 
 /** `DELETE /v1/admin/supporters/{id}` (admin keys): erase the person, keep the books. Audited. */
-export function erasureRoutes(
-  deps: ErasureDeps & { apiKeys: Parameters<typeof requireApiKey>[0]; audit: AuditLog },
-  openapi: OpenAPIRegistry,
-): Router {
+export interface ErasureRouteDeps {
+  config: Pick<Config, 'apiKeys'>;
+  /** The audited use case (`repair/adminActions.ts`), shared with the `/admin` page. */
+  erase: (caller: ApiCaller | undefined, supporterId: string) => Promise<ErasureReport>;
+}
+
+export function erasureRoutes(deps: ErasureRouteDeps, openapi: OpenAPIRegistry): Router {
   const router = Router();
   openapi.registerPath({
     method: 'delete',
@@ -36,7 +39,7 @@ export function erasureRoutes(
     summary:
       'Erase a person (e-mails, names, address, phone, site user id) from supporter state, indexes, tokens, sign-in codes and stored events; delete their Stripe customers; the ledger keeps amounts and Stripe ids under the pseudonymous id',
     security: [{ apiKey: [] }],
-    request: { params: paramsSchema },
+    request: { params: supporterIdSchema },
     responses: {
       200: {
         description: 'What was erased (a second call sweeps again and says `alreadyErased`)',
@@ -50,16 +53,12 @@ export function erasureRoutes(
       503: problemResponse('Stripe or storage unavailable'),
     },
   });
-  router.delete('/v1/admin/supporters/:id', requireApiKey(deps.apiKeys, ['admin']), async (req, res) => {
-    const { id } = parseRequest(paramsSchema, req.params, 'params');
-    const report = await deps.audit.record(
-      req.apiCaller,
-      'supporter.erase',
-      id,
-      () => eraseSupporter(deps, id),
-      erasureSummary,
-    );
-    res.json(report);
-  });
+  router.delete(
+    '/v1/admin/supporters/:id',
+    requireApiKey(deps.config.apiKeys, ['admin']),
+    async (req, res) => {
+      res.json(await deps.erase(req.apiCaller, String(req.params.id)));
+    },
+  );
   return router;
 }

@@ -1,4 +1,6 @@
+import type Stripe from 'stripe';
 import type { Clock } from '../platform/clock';
+import { requireStripe } from '../platform/stripe';
 import type { BalanceTransactionShape } from '../stripe-events/balance';
 import { idOf } from '../stripe-events/shapes';
 import type { LedgerEntry } from '../supporters/ledger';
@@ -7,7 +9,7 @@ import { localDate, spanOfDates } from './days';
 import { fillInSettlements, type Settled } from './fillIn';
 import type { LedgerReader } from './ledgerReader';
 import { compareMatch, type DayTotals, type Difference, dayTotals, matchTransactions } from './matching';
-import type { StripeBooks } from './stripeBooks';
+import { type StripeBooks, stripeBooks } from './stripeBooks';
 
 export interface ReconciliationRequest {
   /** `YYYY-MM-DD`, both included, in `timeZone`. */
@@ -237,4 +239,13 @@ function missingInLedger(txn: BalanceTransactionShape, date: string): Difference
     stripe: { amount: txn.amount, currency: txn.currency, fee: txn.fee },
     detail: `Stripe has a ${txn.type} the ledger does not (a missed webhook? replay or backfill it)`,
   };
+}
+
+/** Reconciliation as the API, the page and the command ask for it: built once with the stores and Stripe. */
+export type Reconciler = (request: ReconciliationRequest) => Promise<Reconciliation>;
+
+/** A reconciler on these stores; Stripe is required when it runs (503 without a key). */
+export function reconciler(deps: Omit<ReconciliationDeps, 'books'> & { stripe: Stripe | null }): Reconciler {
+  const { stripe, ...stores } = deps;
+  return (request) => reconcile({ ...stores, books: stripeBooks(requireStripe(stripe)) }, request);
 }

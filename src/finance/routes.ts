@@ -1,17 +1,14 @@
 import { Router } from 'express';
-import type { AppDeps } from '../app';
+import type { Config } from '../config';
 import { requireApiKey } from '../platform/apiKeys';
 import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
-import { requireStripe } from '../platform/stripe';
 import { z } from '../platform/zod';
-import { supporterRepository } from '../supporters/repository';
 import { startCsv, writeChunk } from './csv';
-import { decodeCursor, type EventFilter, encodeCursor, eventLogReader } from './eventLogReader';
+import { decodeCursor, type EventFilter, type EventLogReader, encodeCursor } from './eventLogReader';
 import { eventDetailJson, eventRowJson, streamEventsCsv } from './eventViews';
-import { ledgerReader } from './ledgerReader';
-import { reconcile } from './reconciliation';
+import type { Reconciler } from './reconciliation';
 import { reconciliationCsvLines } from './reconciliationReport';
 import {
   eventDetailSchema,
@@ -21,7 +18,6 @@ import {
   reconciliationQuerySchema,
   reconciliationSchema,
 } from './schemas';
-import { stripeBooks } from './stripeBooks';
 
 const financeRoles = ['finance', 'admin'] as const;
 const keyProblems = {
@@ -32,11 +28,15 @@ const keyProblems = {
 const csv = { 'text/csv': { schema: z.string() } };
 
 /** The finance read side: the event log and reconciliation against Stripe (API keys with role finance or admin). */
-export function financeRoutes(deps: AppDeps, openapi: OpenAPIRegistry): Router {
+export interface FinanceRouteDeps {
+  config: Pick<Config, 'apiKeys' | 'reconciliationTz'>;
+  events: EventLogReader;
+  reconcile: Reconciler;
+}
+
+export function financeRoutes(deps: FinanceRouteDeps, openapi: OpenAPIRegistry): Router {
   const router = Router();
-  const prefix = deps.config.redis.keyPrefix;
-  const events = eventLogReader(deps.redis, prefix);
-  const repository = supporterRepository(deps.redis, prefix, deps.logger);
+  const { events } = deps;
   const financeKey = requireApiKey(deps.config.apiKeys, financeRoles);
 
   openapi.registerPath({
@@ -118,20 +118,12 @@ export function financeRoutes(deps: AppDeps, openapi: OpenAPIRegistry): Router {
   });
   router.get('/v1/admin/reconciliation', financeKey, async (req, res) => {
     const query = parseRequest(reconciliationQuerySchema, req.query, 'query');
-    const report = await reconcile(
-      {
-        ledger: ledgerReader(deps.redis, prefix, repository),
-        books: stripeBooks(requireStripe(deps.stripe)),
-        repository,
-        clock: deps.clock,
-      },
-      {
-        from: query.from,
-        to: query.to,
-        currency: query.currency ?? null,
-        timeZone: deps.config.reconciliationTz,
-      },
-    );
+    const report = await deps.reconcile({
+      from: query.from,
+      to: query.to,
+      currency: query.currency ?? null,
+      timeZone: deps.config.reconciliationTz,
+    });
     if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
       startCsv(res, `reconciliation-${query.from}-${query.to}.csv`);
       for (const line of reconciliationCsvLines(report)) await writeChunk(res, line);

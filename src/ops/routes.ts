@@ -1,15 +1,23 @@
 import { Router } from 'express';
-import type { AppDeps } from '../app';
+import type { Config } from '../config';
 import { AppError } from '../platform/errors';
 import type { Metrics } from '../platform/metrics';
 import { type OpenAPIRegistry, openApiDocument, problemResponse } from '../platform/openapi';
+import type { RedisClient } from '../platform/redis';
 import { z } from '../platform/zod';
 
 const healthSchema = z.object({ status: z.literal('ok') });
 const readySchema = z.object({ status: z.literal('ready') });
 
 /** Liveness, readiness (Redis answers), Prometheus metrics and the OpenAPI document. */
-export function operatorRoutes(deps: AppDeps, metrics: Metrics, openapi: OpenAPIRegistry): Router {
+export interface OperatorRouteDeps {
+  config: Pick<Config, 'publicUrl'>;
+  redis: RedisClient;
+  metrics: Metrics;
+}
+
+export function operatorRoutes(deps: OperatorRouteDeps, openapi: OpenAPIRegistry): Router {
+  const { metrics } = deps;
   const router = Router();
 
   openapi.registerPath({

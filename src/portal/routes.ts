@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type Stripe from 'stripe';
-import type { AppDeps } from '../app';
+import type { Config } from '../config';
 import { bearerToken } from '../platform/apiKeys';
 import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
@@ -15,7 +15,8 @@ import type { AccessTokens } from '../tokens/accessToken';
 
 const portalResponseSchema = z.object({ url: z.url() }).openapi('PortalSession');
 
-export interface PortalRouteDeps extends Pick<AppDeps, 'config'> {
+export interface PortalRouteDeps {
+  config: Config;
   stripe: Stripe | null;
   repository: SupporterRepository;
   accessTokens: AccessTokens;

@@ -1,7 +1,7 @@
 import { AppError, toAppError } from '../platform/errors';
 import { requireStripe } from '../platform/stripe';
+import { stripeEventHandlers } from '../stripe-events/events';
 import { eventEnvelopeSchema } from '../stripe-events/shapes';
-import { stripeEventHandlers } from '../webhooks/dispatch';
 import { settledStatuses } from '../webhooks/eventLog';
 import { applyStoredEvent, type WebhookDeps } from '../webhooks/receiveEvent';
 

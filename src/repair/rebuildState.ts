@@ -5,19 +5,18 @@ import { redactedMark } from '../erasure/redaction';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
 import { type RedisClient, scanKeys } from '../platform/redis';
+import { applyCheckoutSession, checkoutEventHandlers } from '../stripe-events/checkout';
+import { handlerFor } from '../stripe-events/events';
 import { stripeReads } from '../stripe-events/reads';
 import { type ReadTape, replayedReads } from '../stripe-events/recordedReads';
 import { eventEnvelopeSchema } from '../stripe-events/shapes';
 import { commitFollowingMerges } from '../supporters/applyChange';
-import { applyCheckoutSession } from '../supporters/applyCheckoutSession';
 import { indexIdentity } from '../supporters/identity';
 import { type JournalLine, type StateJournal, stateJournal } from '../supporters/journal';
 import { mergeRecordInto } from '../supporters/merge';
 import type { SupporterFacts } from '../supporters/record';
 import { type SupporterRepository, supporterRepository } from '../supporters/repository';
-import { handlerFor } from '../webhooks/dispatch';
 import { type EventStatus, settledStatuses, stripeEventLog } from '../webhooks/eventLog';
-import { checkoutEventHandlers } from '../webhooks/handlers/checkout';
 
 export interface RebuildDeps {
   redis: RedisClient;

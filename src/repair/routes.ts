@@ -1,15 +1,12 @@
 import { Router } from 'express';
-import type { AuditLog } from '../audit/auditLog';
+import type { Config } from '../config';
 import { requireApiKey } from '../platform/apiKeys';
 import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { z } from '../platform/zod';
-import type { WebhookDeps } from '../webhooks/receiveEvent';
-import { backfillEvents, backfillSummary } from './backfill';
-import { replayEvent, replaySummary } from './replay';
+import { type AdminActions, eventIdSchema } from './adminActions';
 
 const eventStatus = z.enum(['received', 'processing', 'applied', 'duplicate', 'ignored', 'failed']);
-const replayParamsSchema = z.object({ id: z.string().regex(/^evt_[A-Za-z0-9_]{1,255}$/, 'an event id') });
 const replayAnswerSchema = z
   .object({
     eventId: z.string(),
@@ -44,21 +41,21 @@ const keyProblems = {
 };
 
 export interface RepairRouteDeps {
-  webhook: WebhookDeps;
-  audit: AuditLog;
+  config: Pick<Config, 'apiKeys'>;
+  actions: AdminActions;
 }
 
 /** The repair actions (admin keys): replay a stored event, backfill from Stripe's event list. Each is audited. */
 export function repairRoutes(deps: RepairRouteDeps, openapi: OpenAPIRegistry): Router {
   const router = Router();
-  const adminKey = requireApiKey(deps.webhook.config.apiKeys, ['admin']);
+  const adminKey = requireApiKey(deps.config.apiKeys, ['admin']);
 
   openapi.registerPath({
     method: 'post',
     path: '/v1/admin/events/{id}/replay',
     summary: 'Apply a failed (or never finished) event again from its stored copy, exactly once',
     security: [{ apiKey: [] }],
-    request: { params: replayParamsSchema },
+    request: { params: eventIdSchema },
     responses: {
       200: {
         description: 'Its status before and after (`changed: false` when it had already been dealt with)',
@@ -70,15 +67,7 @@ export function repairRoutes(deps: RepairRouteDeps, openapi: OpenAPIRegistry): R
     },
   });
   router.post('/v1/admin/events/:id/replay', adminKey, async (req, res) => {
-    const { id } = parseRequest(replayParamsSchema, req.params, 'params');
-    const outcome = await deps.audit.record(
-      req.apiCaller,
-      'event.replay',
-      id,
-      () => replayEvent(deps.webhook, id),
-      replaySummary,
-    );
-    res.json(outcome);
+    res.json(await deps.actions.replay(req.apiCaller, String(req.params.id)));
   });
 
   openapi.registerPath({
@@ -99,16 +88,9 @@ export function repairRoutes(deps: RepairRouteDeps, openapi: OpenAPIRegistry): R
     },
   });
   router.post('/v1/admin/backfill', adminKey, async (req, res) => {
-    const since = String((req.body as { since?: unknown } | undefined)?.since ?? '').slice(0, 64);
-    const report = await deps.audit.record(
-      req.apiCaller,
-      'events.backfill',
-      since,
-      async () => {
-        const body = parseRequest(backfillBodySchema, req.body, 'body');
-        return backfillEvents(deps.webhook, Date.parse(body.since));
-      },
-      backfillSummary,
+    const since = String((req.body as { since?: unknown } | undefined)?.since ?? '');
+    const report = await deps.actions.backfill(req.apiCaller, since, () =>
+      Date.parse(parseRequest(backfillBodySchema, req.body, 'body').since),
     );
     res.json(report);
   });

@@ -1,10 +1,13 @@
 import express, { Router } from 'express';
-import type { AppDeps } from '../app';
+import type { Config } from '../config';
 import type { Mailer } from '../mail/mailer';
+import type { Clock } from '../platform/clock';
 import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
+import type { Logger } from '../platform/logger';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { createAttemptLimiter } from '../platform/rateLimits';
+import type { RedisClient } from '../platform/redis';
 import { siteUrlSchema } from '../platform/siteUrl';
 import { z } from '../platform/zod';
 import { normaliseEmail } from '../supporters/identity';
@@ -37,8 +40,11 @@ const email = z
 
 const acceptedSchema = z.object({ status: z.literal('accepted') }).openapi('SignInAccepted');
 
-export interface SignInRouteDeps extends Pick<AppDeps, 'config' | 'clock' | 'logger'> {
-  redis: AppDeps['redis'];
+export interface SignInRouteDeps {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  redis: RedisClient;
   repository: SupporterRepository;
   sessions: SupporterSessions;
   refreshTokens: RefreshTokens;

@@ -1,31 +1,22 @@
 import type Stripe from 'stripe';
 import { AppError } from '../platform/errors';
 import { requireStripe } from '../platform/stripe';
-import {
-  type InvoicePaymentShape,
-  invoicePaymentSchema,
-  type RefundShape,
-  readStripeObject,
-  refundSchema,
-  type SubscriptionShape,
-  subscriptionSchema,
-} from './shapes';
 
 /**
- * The reads from Stripe's API that applying an event (or a token claim) needs, behind one interface so that an
- * application can be recorded and played again (`recordedReads.ts`: a rebuild applies every event with the answers
+ * The reads from Stripe's API that applying an event (or a token claim) needs, as Stripe answers them (each family
+ * reads them in its own shapes), behind one interface so that an application can be recorded and played again (`recordedReads.ts`: a rebuild applies every event with the answers
  * it had). A failure is an AppError answered 503 (or 502): a webhook's event is logged `failed` and Stripe's retry
  * applies it later; a claim is retried.
  */
 export interface StripeReads {
   /** The subscription as Stripe has it now (so a stale event cannot resurrect an ended one); null if unknown. */
-  subscription(id: string): Promise<SubscriptionShape | null>;
+  subscription(id: string): Promise<Stripe.Subscription | null>;
   /** An invoice's payments (charges no longer name their invoice; this is how a renewal finds its payment intent). */
-  invoicePayments(invoiceId: string): Promise<InvoicePaymentShape[]>;
+  invoicePayments(invoiceId: string): Promise<Stripe.InvoicePayment[]>;
   /** A Checkout Session with its payment intent expanded (a delayed payment's failure shows there); null if unknown. */
   checkoutSession(id: string): Promise<Stripe.Checkout.Session | null>;
   /** Every refund of a charge (the charge in an event no longer embeds them). */
-  chargeRefunds(chargeId: string): Promise<RefundShape[]>;
+  chargeRefunds(chargeId: string): Promise<Stripe.Refund[]>;
   /** A payment's charge with its balance transaction expanded: by charge id, else the payment intent's latest. */
   paymentCharge(payment: {
     chargeId: string | null;
@@ -38,23 +29,15 @@ export interface StripeReads {
 /** The reads, from Stripe's API (each answers 503 while no secret key is configured). */
 export function stripeReads(stripe: Stripe | null): StripeReads {
   return {
-    async subscription(id) {
-      const subscription = await fromStripe(`subscription ${id}`, () =>
-        requireStripe(stripe).subscriptions.retrieve(id),
-      );
-      return subscription === null
-        ? null
-        : readStripeObject(subscriptionSchema, subscription, `subscription ${id}`);
-    },
+    subscription: (id) =>
+      fromStripe(`subscription ${id}`, () => requireStripe(stripe).subscriptions.retrieve(id)),
     async invoicePayments(invoiceId) {
       const payments = await fromStripe(`payments of invoice ${invoiceId}`, () =>
         requireStripe(stripe)
           .invoicePayments.list({ invoice: invoiceId, limit: 100 })
           .autoPagingToArray({ limit: 1000 }),
       );
-      return (payments ?? []).map((p) =>
-        readStripeObject(invoicePaymentSchema, p, `invoice payment ${p.id}`),
-      );
+      return payments ?? [];
     },
     checkoutSession: (id) =>
       fromStripe(`checkout session ${id}`, () =>
@@ -66,7 +49,7 @@ export function stripeReads(stripe: Stripe | null): StripeReads {
           .refunds.list({ charge: chargeId, limit: 100 })
           .autoPagingToArray({ limit: 1000 }),
       );
-      return (refunds ?? []).map((r) => readStripeObject(refundSchema, r, `refund ${r.id}`));
+      return refunds ?? [];
     },
     async paymentCharge({ chargeId, paymentIntentId }) {
       if (chargeId) {

@@ -1,17 +1,21 @@
 import type { z as zod } from 'zod';
+import { redactedMark } from '../erasure/redaction';
 import { stripeApiVersion } from '../platform/stripe';
 import { z } from '../platform/zod';
+import { isSupporterId } from '../supporters/identity';
+import type { SupporterFacts } from '../supporters/record';
 
 /**
- * The parts of Stripe objects this service reads, in the shapes of the pinned API version. Parsing an object
- * of another version through these either succeeds (the shape we need did not change) or fails naming the
- * field that is missing, so nothing is ever misread.
+ * What every family of Stripe objects shares: the event envelope, expandable ids, the metadata this service writes
+ * at checkout, and the one way an object is read in the pinned API version's shape — either it parses (the shape we
+ * need did not change) or it fails naming the field that differs, so nothing is ever misread. Each family module
+ * (`checkout.ts`, `subscriptions.ts`, …) holds the shapes it reads.
  */
 
-const expandable = z.union([z.string(), z.object({ id: z.string() }).loose()]);
-const unixTime = z.number().int();
+export const expandable = z.union([z.string(), z.object({ id: z.string() }).loose()]);
+export const unixTime = z.number().int();
 /** Optional: only what this service itself set at checkout (`supporterId`, `siteUserId`) is read from it. */
-const metadata = z.record(z.string(), z.string()).nullish();
+export const metadata = z.record(z.string(), z.string()).nullish();
 
 /** The id of an expandable field (a string, or the expanded object). */
 export function idOf(value: string | { id: string } | null | undefined): string | null {
@@ -31,162 +35,6 @@ export const eventEnvelopeSchema = z
   })
   .loose();
 export type StripeEventEnvelope = zod.infer<typeof eventEnvelopeSchema>;
-
-export const checkoutSessionSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal('checkout.session'),
-    mode: z.string(),
-    status: z.string().nullable(),
-    payment_status: z.string(),
-    client_reference_id: z.string().nullable(),
-    metadata,
-    customer: expandable.nullable(),
-    customer_email: z.string().nullable(),
-    customer_details: z.object({ email: z.string().nullable() }).loose().nullable(),
-    payment_intent: expandable.nullable(),
-    subscription: expandable.nullable(),
-    invoice: expandable.nullable(),
-    amount_total: z.number().int().nullable(),
-    currency: z.string().nullable(),
-    created: unixTime,
-  })
-  .loose();
-export type CheckoutSessionShape = zod.infer<typeof checkoutSessionSchema>;
-
-const subscriptionItemSchema = z
-  .object({
-    current_period_start: unixTime,
-    current_period_end: unixTime,
-    quantity: z.number().int().nullish(),
-    price: z
-      .object({
-        unit_amount: z.number().int().nullable(),
-        currency: z.string(),
-        recurring: z
-          .object({
-            interval: z.enum(['day', 'week', 'month', 'year']),
-            interval_count: z.number().int().positive(),
-          })
-          .loose()
-          .nullable(),
-      })
-      .loose(),
-  })
-  .loose();
-
-export const subscriptionSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal('subscription'),
-    customer: expandable,
-    status: z.string(),
-    cancel_at_period_end: z.boolean(),
-    canceled_at: unixTime.nullable(),
-    ended_at: unixTime.nullable(),
-    cancellation_details: z.object({ reason: z.string().nullable() }).loose().nullable(),
-    items: z.object({ data: z.array(subscriptionItemSchema).min(1) }).loose(),
-    metadata,
-  })
-  .loose();
-export type SubscriptionShape = zod.infer<typeof subscriptionSchema>;
-
-export const invoicePaymentSchema = z
-  .object({
-    id: z.string(),
-    status: z.string(),
-    amount_paid: z.number().int().nullable(),
-    payment: z
-      .object({ type: z.string(), payment_intent: expandable.nullish(), charge: expandable.nullish() })
-      .loose(),
-    status_transitions: z.object({ paid_at: unixTime.nullable() }).loose(),
-  })
-  .loose();
-export type InvoicePaymentShape = zod.infer<typeof invoicePaymentSchema>;
-
-export const invoiceSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal('invoice'),
-    customer: expandable.nullable(),
-    customer_email: z.string().nullable(),
-    currency: z.string(),
-    amount_paid: z.number().int(),
-    // Required (nullable): API versions before `parent` carried the subscription elsewhere and must not be misread.
-    parent: z
-      .object({
-        type: z.string(),
-        subscription_details: z.object({ subscription: expandable, metadata }).loose().nullable(),
-      })
-      .loose()
-      .nullable(),
-    lines: z
-      .object({ data: z.array(z.object({ period: z.object({ start: unixTime, end: unixTime }) }).loose()) })
-      .loose(),
-    status_transitions: z.object({ paid_at: unixTime.nullable() }).loose(),
-    payments: z
-      .object({ data: z.array(invoicePaymentSchema), has_more: z.boolean() })
-      .loose()
-      .optional(),
-  })
-  .loose();
-export type InvoiceShape = zod.infer<typeof invoiceSchema>;
-
-export const refundSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal('refund'),
-    amount: z.number().int(),
-    currency: z.string(),
-    charge: expandable.nullable(),
-    payment_intent: expandable.nullable(),
-    status: z.string().nullable(),
-    created: unixTime,
-  })
-  .loose();
-export type RefundShape = zod.infer<typeof refundSchema>;
-
-export const chargeSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal('charge'),
-    amount: z.number().int(),
-    amount_refunded: z.number().int(),
-    currency: z.string(),
-    customer: expandable.nullable(),
-    payment_intent: expandable.nullable(),
-    refunds: z
-      .object({ data: z.array(refundSchema), has_more: z.boolean() })
-      .loose()
-      .nullish(),
-  })
-  .loose();
-export type ChargeShape = zod.infer<typeof chargeSchema>;
-
-export const disputeSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal('dispute'),
-    amount: z.number().int(),
-    currency: z.string(),
-    charge: expandable,
-    payment_intent: expandable.nullable(),
-    status: z.string(),
-    created: unixTime,
-    balance_transactions: z.array(z.object({ amount: z.number().int(), created: unixTime }).loose()),
-  })
-  .loose();
-export type DisputeShape = zod.infer<typeof disputeSchema>;
-
-export const customerSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal('customer'),
-    email: z.string().nullish(),
-    deleted: z.boolean().optional(),
-  })
-  .loose();
-export type CustomerShape = zod.infer<typeof customerSchema>;
 
 /** A Stripe object whose shape this service does not understand (another API version): the event fails, clearly. */
 export class UnsupportedStripeShapeError extends Error {
@@ -213,4 +61,27 @@ export function readStripeObject<S extends zod.ZodType>(
   throw new UnsupportedStripeShapeError(
     `${what} in ${version} does not have the expected shape: ${problems}`,
   );
+}
+
+/** Stripe's seconds as our milliseconds. */
+export const ms = (seconds: number) => seconds * 1000;
+
+/**
+ * The supporter checkout chose, and the site user id the site vouched for, from metadata only this service
+ * writes. A site user id counts only beside a supporter id: sessions made before supporters were chosen at
+ * checkout carried the browser's unverified one there, which proves nothing.
+ */
+export function chosenSupporter(metadata: Record<string, string> | null | undefined) {
+  const supporterId = isSupporterId(metadata?.supporterId) ? metadata.supporterId : null;
+  // An erasure leaves `[redacted]` in the stored copy: it is nobody's site user id.
+  const vouched = metadata?.siteUserId === redactedMark ? null : (metadata?.siteUserId ?? null);
+  return { supporterId, siteUserId: supporterId ? vouched : null };
+}
+
+/** The identity facts an object names: the vouched site user id and the customer (never an e-mail). */
+export function identityFacts(siteUserId: string | null, customerId: string | null): SupporterFacts {
+  return {
+    ...(siteUserId ? { siteUserId } : {}),
+    ...(customerId ? { customers: { [customerId]: { id: customerId, deleted: false, email: null } } } : {}),
+  };
 }

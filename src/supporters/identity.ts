@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../platform/logger';
+import { z } from '../platform/zod';
 import type { IndexKind, SupporterRepository } from './repository';
 
 /**
@@ -28,6 +29,11 @@ export function normaliseEmail(email: string | null | undefined): string | null 
 }
 
 const supporterIdPattern = /^sup_[A-Za-z0-9]{8,64}$/;
+
+/** A supporter id as a route parameter (admin routes: any id this service ever gave, older shapes included). */
+export const supporterIdSchema = z.object({
+  id: z.string().regex(/^sup_[A-Za-z0-9_-]{1,64}$/, 'a supporter id'),
+});
 
 /** Whether a string has the shape of a supporter id (metadata is only ours, but it is still parsed, not trusted). */
 export function isSupporterId(value: unknown): value is string {

@@ -1,5 +1,5 @@
+import type { ReadTape } from '../platform/readTape';
 import type { RedisClient } from '../platform/redis';
-import type { ReadTape } from '../stripe-events/recordedReads';
 import type { SupporterFacts } from './record';
 
 /**

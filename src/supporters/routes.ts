@@ -1,13 +1,14 @@
 import { Router } from 'express';
-import type { AppDeps } from '../app';
+import type { Config } from '../config';
 import { requireApiKey } from '../platform/apiKeys';
+import type { Clock } from '../platform/clock';
 import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { z } from '../platform/zod';
 import { entitlementNames } from '../policy/policy';
 import { type SupporterLookup, supporterStanding } from './lookup';
-import { supporterRepository } from './repository';
+import type { SupporterRepository } from './repository';
 
 const entitlementsQuerySchema = z
   .object({
@@ -44,9 +45,15 @@ const entitlementsSchema = z
   .openapi('Entitlements');
 
 /** `GET /v1/entitlements`, for the news site's backend (API key with role `site`). */
-export function supporterRoutes(deps: AppDeps, openapi: OpenAPIRegistry): Router {
+export interface SupporterRouteDeps {
+  config: Pick<Config, 'apiKeys' | 'policy'>;
+  clock: Clock;
+  repository: SupporterRepository;
+}
+
+export function supporterRoutes(deps: SupporterRouteDeps, openapi: OpenAPIRegistry): Router {
   const router = Router();
-  const repository = supporterRepository(deps.redis, deps.config.redis.keyPrefix, deps.logger);
+  const { repository } = deps;
 
   openapi.registerPath({
     method: 'get',

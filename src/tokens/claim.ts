@@ -1,9 +1,9 @@
 import type Stripe from 'stripe';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
+import { applyCheckoutSession } from '../stripe-events/checkout';
 import type { StripeReads } from '../stripe-events/reads';
 import { recordingReads } from '../stripe-events/recordedReads';
-import { applyCheckoutSession } from '../supporters/applyCheckoutSession';
 import { isSupporterId } from '../supporters/identity';
 import type { PaymentFact } from '../supporters/record';
 import type { SupporterRepository } from '../supporters/repository';

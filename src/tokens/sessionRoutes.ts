@@ -1,7 +1,10 @@
 import { Router } from 'express';
-import type { AppDeps } from '../app';
+import type Stripe from 'stripe';
+import type { Config } from '../config';
+import type { Clock } from '../platform/clock';
 import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
+import type { Logger } from '../platform/logger';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { z } from '../platform/zod';
 import { stripeReads } from '../stripe-events/reads';
@@ -45,7 +48,11 @@ const refusals: Record<Extract<ClaimOutcome, { kind: 'refused' }>['reason'], App
   unknown_session: new AppError('not_found', 'No such checkout session.'),
 };
 
-export interface SessionRouteDeps extends Pick<AppDeps, 'config' | 'stripe' | 'clock' | 'logger'> {
+export interface SessionRouteDeps {
+  config: Config;
+  stripe: Stripe | null;
+  clock: Clock;
+  logger: Logger;
   repository: SupporterRepository;
   refreshTokens: RefreshTokens;
   sessions: SupporterSessions;

@@ -5,6 +5,7 @@ import type { Clock } from '../platform/clock';
 import { AppError, toAppError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import type { WebhookMetrics } from '../platform/metrics';
+import { handlerFor } from '../stripe-events/events';
 import { stripeReads } from '../stripe-events/reads';
 import { recordingReads } from '../stripe-events/recordedReads';
 import {
@@ -13,7 +14,6 @@ import {
   UnsupportedStripeShapeError,
 } from '../stripe-events/shapes';
 import type { SupporterRepository } from '../supporters/repository';
-import { handlerFor } from './dispatch';
 import type { DurabilityGuard } from './durability';
 import type { EventStatus, StripeEventLog } from './eventLog';
 import { settledStatuses } from './eventLog';

@@ -1,13 +1,6 @@
 import express, { Router } from 'express';
-import type { AppDeps } from '../app';
-import { scrubIfErased } from '../erasure/eraseSupporter';
-import { personalDataStore } from '../erasure/personalData';
-import type { WebhookMetrics } from '../platform/metrics';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { z } from '../platform/zod';
-import { supporterRepository } from '../supporters/repository';
-import { durabilityGuard } from './durability';
-import { stripeEventLog } from './eventLog';
 import { receiveStripeEvent, type WebhookDeps } from './receiveEvent';
 
 const webhookAnswerSchema = z
@@ -18,31 +11,8 @@ const webhookAnswerSchema = z
   })
   .openapi('WebhookAnswer');
 
-/** Builds what the webhook needs from the app's dependencies (the durability check starts here, at start-up). */
-export function webhookDeps(deps: AppDeps, metrics?: WebhookMetrics): WebhookDeps {
-  const prefix = deps.config.redis.keyPrefix;
-  const repository = supporterRepository(deps.redis, prefix, deps.logger);
-  const personalData = personalDataStore(deps.redis, prefix);
-  return {
-    config: deps.config,
-    clock: deps.clock,
-    logger: deps.logger,
-    stripe: deps.stripe,
-    events: stripeEventLog(deps.redis, prefix),
-    repository,
-    durability: durabilityGuard(deps.redis, deps.config.redis.durability, prefix, deps.logger),
-    ...(metrics ? { metrics } : {}),
-    afterApply: (ownerId, eventId) =>
-      scrubIfErased({ repository, personalData, clock: deps.clock }, ownerId, eventId),
-  };
-}
-
 /** `POST /v1/webhooks/stripe`: mounted before the JSON parser, the signature is checked over the raw bytes. */
-export function webhookRoutes(
-  deps: AppDeps,
-  openapi: OpenAPIRegistry,
-  webhook: WebhookDeps = webhookDeps(deps),
-): Router {
+export function webhookRoutes(webhook: WebhookDeps, openapi: OpenAPIRegistry): Router {
   const router = Router();
 
   openapi.registerPath({

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import request from 'supertest';
 import { buildApp } from '../../src/app';
-import type { SupporterCustomers } from '../../src/contributions/supporterCustomers';
+import type { SupporterCustomers } from '../../src/supporters/customers';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { p256Key, patronGrant, testIssuer } from '../tokens/tokenKit';
 import { fakeCheckoutSessions, isolateNetwork } from './stripeFake';

@@ -1,10 +1,10 @@
 import nock from 'nock';
 import { pino } from 'pino';
+import type { StripeEventContext } from '../../src/stripe-events/context';
+import { handlerFor } from '../../src/stripe-events/events';
 import { stripeReads } from '../../src/stripe-events/reads';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
-import { handlerFor } from '../../src/webhooks/dispatch';
-import type { WebhookContext } from '../../src/webhooks/handlers/types';
 import { charge, checkoutSession, event, refund, unix } from '../fixtures/stripe/builders';
 import { useFakeStripeApi } from '../fixtures/stripe/deliver';
 import { createTestApp, nockedStripe, type TestApp } from '../helpers/app';
@@ -13,7 +13,7 @@ import { balanceTxn, stripeHasPaymentIntent } from './stripeBooks';
 /** The webhook handlers with `readFees` on: each payment's and refund's fee is read from Stripe as it is recorded. */
 describe('fees read when a payment is recorded', () => {
   let t: TestApp;
-  let ctx: WebhookContext;
+  let ctx: StripeEventContext;
   useFakeStripeApi();
   beforeEach(async () => {
     t = await createTestApp();

@@ -1,10 +1,10 @@
-import { checkoutEventHandlers } from './handlers/checkout';
-import { customerEventHandlers } from './handlers/customer';
-import { disputeEventHandlers } from './handlers/dispute';
-import { invoiceEventHandlers } from './handlers/invoice';
-import { refundEventHandlers } from './handlers/refund';
-import { subscriptionEventHandlers } from './handlers/subscription';
-import type { StripeEventHandler } from './handlers/types';
+import { checkoutEventHandlers } from './checkout';
+import type { StripeEventHandler } from './context';
+import { customerEventHandlers } from './customers';
+import { disputeEventHandlers } from './disputes';
+import { invoiceEventHandlers } from './invoices';
+import { refundEventHandlers } from './refunds';
+import { subscriptionEventHandlers } from './subscriptions';
 
 /** Event type → handler, one module per family. A type not listed is logged `ignored` and answered 200. */
 export const stripeEventHandlers: Readonly<Record<string, StripeEventHandler>> = {

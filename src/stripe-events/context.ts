@@ -1,0 +1,27 @@
+import type { Clock } from '../platform/clock';
+import type { AppliedChange, SupporterContext } from '../supporters/applyChange';
+import type { StripeReads } from './reads';
+import type { StripeEventEnvelope } from './shapes';
+
+/**
+ * What applying a Stripe object needs: supporter state, Stripe to read objects again (a recorded tape in a rebuild),
+ * the application's clock, and a logger. The webhook pipeline, the token claim and the rebuild each build one.
+ */
+export interface StripeEventContext extends SupporterContext {
+  reads: StripeReads;
+  clock: Clock;
+  /**
+   * Read each recorded payment's and refund's balance transaction from Stripe at once, so the ledger has its fee
+   * and net from the start (a failed read only leaves them unknown). Off: reconciliation fills them in.
+   */
+  readFees?: boolean;
+}
+
+/** Applies one event type; throws an AppError (503) when Stripe cannot be read, and any error to fail it. */
+export type StripeEventHandler = (
+  ctx: StripeEventContext,
+  event: StripeEventEnvelope,
+) => Promise<AppliedChange>;
+
+/** A type or an object that concerns no supporter: logged `ignored`. */
+export const ignored: AppliedChange = { outcome: 'ignored', ownerId: null, supporterId: null, record: null };

@@ -1,0 +1,96 @@
+import type { z as zod } from 'zod';
+import { z } from '../platform/zod';
+import { applySupporterChange, type SupporterChange } from '../supporters/applyChange';
+import type { RefundFact, RefundStatus } from '../supporters/record';
+import { withFeesWhenAsked } from './balance';
+import type { StripeEventHandler } from './context';
+import { expandable, idOf, ms, readStripeObject, unixTime } from './shapes';
+
+/**
+ * `charge.refunded`: every refund of the charge, each by its own id, so partial refunds add up and a full one
+ * (refunded ≥ paid) withdraws what the payment granted. A refund that arrives before its payment waits under
+ * the customer (or payment intent) it names, and joins the supporter when the payment arrives.
+ */
+
+export const refundSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('refund'),
+    amount: z.number().int(),
+    currency: z.string(),
+    charge: expandable.nullable(),
+    payment_intent: expandable.nullable(),
+    status: z.string().nullable(),
+    created: unixTime,
+  })
+  .loose();
+export type RefundShape = zod.infer<typeof refundSchema>;
+
+export const chargeSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('charge'),
+    amount: z.number().int(),
+    amount_refunded: z.number().int(),
+    currency: z.string(),
+    customer: expandable.nullable(),
+    payment_intent: expandable.nullable(),
+    refunds: z
+      .object({ data: z.array(refundSchema), has_more: z.boolean() })
+      .loose()
+      .nullish(),
+  })
+  .loose();
+export type ChargeShape = zod.infer<typeof chargeSchema>;
+
+const refundStatuses: readonly RefundStatus[] = [
+  'pending',
+  'requires_action',
+  'succeeded',
+  'failed',
+  'canceled',
+];
+
+/** The refunds of a charge, each kept by its own id so that repeated and partial refunds add up exactly. */
+export function refundsChange(charge: ChargeShape, refunds: RefundShape[]): SupporterChange {
+  const customerId = idOf(charge.customer);
+  const paymentIntentId = idOf(charge.payment_intent);
+  const facts: Record<string, RefundFact> = {};
+  for (const refund of refunds) {
+    const status = refundStatuses.find((s) => s === refund.status) ?? 'pending';
+    facts[refund.id] = {
+      id: refund.id,
+      chargeId: idOf(refund.charge) ?? charge.id,
+      paymentIntentId: idOf(refund.payment_intent) ?? paymentIntentId,
+      amount: refund.amount,
+      currency: refund.currency,
+      status,
+      createdAt: ms(refund.created),
+    };
+  }
+  return {
+    hints: {
+      customerIds: customerId ? [customerId] : [],
+      paymentIntentIds: paymentIntentId ? [paymentIntentId] : [],
+    },
+    facts: { refunds: facts },
+    createsSupporter: false,
+    waitUnder: customerId ?? paymentIntentId ?? charge.id,
+  };
+}
+
+const chargeRefunded: StripeEventHandler = async (ctx, event) => {
+  const charge = readStripeObject(chargeSchema, event.data.object, `charge`, event.api_version);
+  const refunds =
+    charge.refunds && !charge.refunds.has_more
+      ? charge.refunds.data
+      : (await ctx.reads.chargeRefunds(charge.id)).map((r) =>
+          readStripeObject(refundSchema, r, `refund ${(r as { id?: string }).id}`),
+        );
+  const change = await withFeesWhenAsked(ctx, refundsChange(charge, refunds));
+  return applySupporterChange(ctx, change, event.id);
+};
+
+export const refundEventHandlers: Record<string, StripeEventHandler> = {
+  'charge.refunded': chargeRefunded,
+};
