@@ -1,50 +1,17 @@
 import { Router } from 'express';
-import type Stripe from 'stripe';
-import type { Config } from '../config';
-import type { Clock } from '../platform/clock';
 import { parseRequest } from '../platform/http';
-import type { Logger } from '../platform/logger';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
-import type { RedisClient } from '../platform/redis';
-import { requireStripe } from '../platform/stripe';
 import { z } from '../platform/zod';
 import { frequencies, policySchema } from '../policy/policy';
-import type { SupporterCustomers } from '../supporters/customers';
-import type { AccessTokens } from '../tokens/accessToken';
-import type { RefreshTokens } from '../tokens/refreshTokens';
-import type { SiteUserTokens } from '../tokens/siteUserToken';
-import {
-  assertHuman,
-  type CaptchaVerifier,
-  type CheckoutLimiter,
-  createCheckoutLimiter,
-} from './cardTestingDefence';
 import {
   checkoutRequestSchema,
   checkoutResponseSchema,
   idempotencyKeyHeader,
   parseIdempotencyKey,
 } from './checkoutRequest';
-import { createCheckoutSession } from './checkoutSession';
-import { decideCheckoutSupporter } from './checkoutSupporter';
+import { type ContributionRouteDeps, contributionStarter } from './startContribution';
 
-export interface ContributionRouteDeps {
-  config: Config;
-  redis: RedisClient;
-  stripe: Stripe | null;
-  logger: Logger;
-  clock: Clock;
-  accessTokens: AccessTokens;
-  refreshTokens: RefreshTokens;
-  siteUserTokens: SiteUserTokens;
-  supporterCustomers: SupporterCustomers;
-  /** null (the default) checks no captcha. */
-  captcha?: CaptchaVerifier | null;
-  /** Tests may hand their own; by default the Redis limits of `config.checkoutRateLimit`. */
-  limiter?: CheckoutLimiter;
-  /** Counts refusals for the alert metric. */
-  onRefused?: (what: string, limit: string) => void;
-}
+export type { ContributionRouteDeps };
 
 const bannerConfigSchema = z
   .object({
@@ -77,9 +44,7 @@ export function contributionRoutes(deps: ContributionRouteDeps, openapi: OpenAPI
   const router = Router();
   const { config } = deps;
   const bodySchema = checkoutRequestSchema(config.policy, config.siteOrigins);
-  const limiter =
-    deps.limiter ?? createCheckoutLimiter(deps.redis, config, (limit) => deps.onRefused?.('checkout', limit));
-  const captcha = deps.captcha ?? null;
+  const startContribution = contributionStarter(deps);
   const bannerConfig = bannerConfigSchema.parse({
     defaultCurrency: config.policy.defaultCurrency,
     currencies: config.policy.currencies,
@@ -143,11 +108,7 @@ export function contributionRoutes(deps: ContributionRouteDeps, openapi: OpenAPI
   router.post('/v1/checkout', async (req, res) => {
     const request = parseRequest(bodySchema, req.body, 'body');
     const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
-    const stripe = requireStripe(deps.stripe);
-    await limiter.admit({ ip: req.ip, email: request.email });
-    await assertHuman(captcha, { token: req.get('captcha-token'), ip: req.ip });
-    const supporter = await decideCheckoutSupporter(deps, req, request, idempotencyKey);
-    const session = await createCheckoutSession(stripe, { request, supporter, idempotencyKey }, config);
+    const session = await startContribution(req, request, idempotencyKey);
     res.setHeader('Cache-Control', 'no-store');
     res.status(201).json(session);
   });
