@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { scanKeys } from '../../src/platform/redis';
+import { rebuildState } from '../../src/repair/rebuildState';
 import type { JournalLine } from '../../src/supporters/journal';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
+import { proveEmail } from '../../src/supporters/proveEmail';
 import type { SupporterRecord } from '../../src/supporters/record';
 import { supporterRepository } from '../../src/supporters/repository';
 import { statusIndexKey } from '../../src/webhooks/eventLog';
 import { seeded } from '../faults/deliveries';
 import { buildWorld, observer, type World } from '../faults/world';
-import { apiKeysEnv, entitlementsOf, financeKey } from '../fixtures/site';
+import { apiKeysEnv, createSiteTestApp, entitlementsOf, financeKey } from '../fixtures/site';
 import { checkoutSession, event } from '../fixtures/stripe/builders';
 import { deliver } from '../fixtures/stripe/deliver';
 import { sharedRedisEnv, type TestApp } from '../helpers/app';
@@ -198,4 +200,66 @@ it('wiped after a mixed month, the supporter state is made again the same from t
     await t.close();
     await world.close();
   }
+});
+
+describe('a rebuild that stops half-way', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await createSiteTestApp();
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('is run again on the seed it kept (the state it wiped is not seeded a second time), one rebuild at a time', async () => {
+    const email = 'half-way@example.org';
+    for (const n of [1, 2]) {
+      const session = checkoutSession({ email, customer: `cus_half_${n}`, paymentIntent: `pi_half_${n}` });
+      expect((await deliver(t, event('checkout.session.completed', session))).status).toBe(200);
+    }
+    const repository = supporterRepository(t.redis, t.prefix);
+    const proofs = {
+      repository,
+      logger: t.deps.logger,
+      clock: t.clock,
+      revokeRefreshFamilies: async () => 0,
+    };
+    const owner = String(await proveEmail(proofs, email, null));
+    // History from before the journal: only the state holds the proof and its merges.
+    await t.redis.unlink(`${t.prefix}journal`);
+    const seen = async () => ({
+      byEmail: await entitlementsOf(t, { email }),
+      ledger: await loadSupporterLedger(repository, owner),
+    });
+    const before = await seen();
+    expect(before.ledger).toHaveLength(2);
+
+    // The first run dies while it wipes (after two records are gone).
+    let recordsWiped = 0;
+    const dying = new Proxy(t.redis, {
+      get(target, name) {
+        if (name === 'unlink') {
+          return async (key: string) => {
+            if (key.endsWith(':record') && ++recordsWiped > 2) throw new Error('the process was killed');
+            return target.unlink(key);
+          };
+        }
+        const value = Reflect.get(target, name);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const deps = { redis: t.redis, prefix: t.prefix, logger: t.deps.logger, stripe: null, clock: t.clock };
+    await expect(rebuildState({ ...deps, redis: dying })).rejects.toThrow('killed');
+    expect(await t.redis.exists(`${t.prefix}rebuild:running`)).toBe(1);
+
+    // Another operator's run meanwhile is refused while the lock is held.
+    await t.redis.set(`${t.prefix}rebuild:lock`, 'someone else');
+    await expect(rebuildState(deps)).rejects.toThrow('another rebuild is running');
+    await t.redis.unlink(`${t.prefix}rebuild:lock`);
+
+    const report = await rebuildState(deps);
+    expect(report).toMatchObject({ resumed: true, events: { failed: [] } });
+    expect(await seen()).toEqual(before);
+    expect(await t.redis.exists(`${t.prefix}rebuild:running`, `${t.prefix}journal:seed`)).toBe(0);
+  });
 });
