@@ -3,7 +3,7 @@ import { AppError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import { requireStripe } from '../platform/stripe';
 import type { SupporterRecord } from '../supporters/record';
-import { endedSubscriptionStatuses } from '../supporters/record';
+import { runningStandings } from '../supporters/record';
 import type { SupporterRepository } from '../supporters/repository';
 import { identityOf, type PersonalDataStore } from './personalData';
 import type { ErasedIdentity } from './redaction';
@@ -38,8 +38,6 @@ export interface ErasureReport {
   /** Ledger entries kept, under the pseudonymous supporter id. */
   ledgerEntriesKept: number;
 }
-
-const runningStatuses = new Set(['active', 'trialing', 'past_due']);
 
 /**
  * Erases a person and keeps the books: find the supporter → refuse while a subscription still runs → mark them
@@ -175,12 +173,12 @@ export async function scrubIfErased(
 
 function assertNothingRunning(record: SupporterRecord): void {
   const running = Object.values(record.subscriptions).filter(
-    (s) => runningStatuses.has(s.status) && !endedSubscriptionStatuses.has(s.status) && s.endedAt === null,
+    (s) => runningStandings.has(s.standing) && s.endedAt === null,
   );
   if (running.length === 0) return;
   throw new AppError(
     'conflict',
-    `The supporter has a running subscription (${running.map((s) => `${s.id}: ${s.status}`).join(', ')}); cancel it first, then erase.`,
+    `The supporter has a running subscription (${running.map((s) => `${s.id}: ${s.standing}`).join(', ')}); cancel it first, then erase.`,
   );
 }
 

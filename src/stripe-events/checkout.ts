@@ -120,6 +120,25 @@ export function checkoutSessionChange(
   return { hints: identity.hints, facts, createsSupporter: true, waitUnder: null };
 }
 
+/**
+ * Where a Checkout Session is, for the reader back from it: still open, expired, its delayed (SEPA) payment failed
+ * (the payment intent asks for a new method, or was cancelled), awaiting that payment, or settled (paid, or nothing
+ * to pay).
+ */
+export function sessionProgress(
+  session: Stripe.Checkout.Session,
+): 'open' | 'expired' | 'payment_failed' | 'awaiting_payment' | 'settled' {
+  if (session.status === 'open') return 'open';
+  if (session.status === 'expired') return 'expired';
+  if (session.payment_status !== 'unpaid') return 'settled';
+  const intent = session.payment_intent;
+  const failed =
+    typeof intent === 'object' &&
+    intent !== null &&
+    (intent.status === 'requires_payment_method' || intent.status === 'canceled');
+  return failed ? 'payment_failed' : 'awaiting_payment';
+}
+
 export interface ApplyCheckoutSessionOptions {
   /** The webhook event that carried the session (recorded as applied); null for the token claim. */
   eventId?: string | null;

@@ -1,7 +1,7 @@
 import type { z as zod } from 'zod';
 import { z } from '../platform/zod';
 import { applySupporterChange, type SupporterChange } from '../supporters/applyChange';
-import type { DisputeFact } from '../supporters/record';
+import type { DisputeFact, DisputeState } from '../supporters/record';
 import { embeddedBalanceFacts, withBalanceTransactions } from './balance';
 import type { StripeEventHandler } from './context';
 import { expandable, idOf, ms, readStripeObject, unixTime } from './shapes';
@@ -26,6 +26,31 @@ export const disputeSchema = z
   .loose();
 export type DisputeShape = zod.infer<typeof disputeSchema>;
 
+/**
+ * Stripe's dispute status in the policy's words: open while the bank decides, won or lost once closed; an inquiry
+ * (`warning_*`) or a prevented dispute moves no money. A status Stripe adds later is `unknown` (counted as open, and
+ * logged by the handler).
+ */
+export function disputeState(status: string): { state: DisputeState; inquiry: boolean } {
+  switch (status) {
+    case 'needs_response':
+    case 'under_review':
+      return { state: 'open', inquiry: false };
+    case 'won':
+      return { state: 'won', inquiry: false };
+    case 'lost':
+      return { state: 'lost', inquiry: false };
+    case 'warning_needs_response':
+    case 'warning_under_review':
+      return { state: 'open', inquiry: true };
+    case 'warning_closed':
+    case 'prevented':
+      return { state: 'won', inquiry: true };
+    default:
+      return { state: 'unknown', inquiry: false };
+  }
+}
+
 /** A dispute in its current status (disputes name a charge and payment intent, never a customer). */
 export function disputeChange(dispute: DisputeShape): SupporterChange {
   const paymentIntentId = idOf(dispute.payment_intent);
@@ -37,7 +62,7 @@ export function disputeChange(dispute: DisputeShape): SupporterChange {
     paymentIntentId,
     amount: dispute.amount,
     currency: dispute.currency,
-    status: dispute.status,
+    ...disputeState(dispute.status),
     createdAt: ms(dispute.created),
     reversedAt: reversal ? ms(reversal.created) : null,
   };
@@ -51,6 +76,12 @@ export function disputeChange(dispute: DisputeShape): SupporterChange {
 
 const applyDispute: StripeEventHandler = async (ctx, event) => {
   const dispute = readStripeObject(disputeSchema, event.data.object, `dispute`, event.api_version);
+  if (disputeState(dispute.status).state === 'unknown') {
+    ctx.logger.warn(
+      { disputeId: dispute.id, status: dispute.status },
+      'a dispute status this service does not know: counted as open',
+    );
+  }
   // A dispute embeds its balance transactions whole: the fee needs no read from Stripe.
   const change = withBalanceTransactions(
     disputeChange(dispute),

@@ -1,7 +1,7 @@
 import type { z as zod } from 'zod';
 import { z } from '../platform/zod';
 import { applySupporterChange, type SupporterChange } from '../supporters/applyChange';
-import type { BillingInterval, SubscriptionFact } from '../supporters/record';
+import type { BillingInterval, SubscriptionFact, SubscriptionStanding } from '../supporters/record';
 import type { StripeEventHandler } from './context';
 import {
   chosenSupporter,
@@ -57,6 +57,36 @@ export const subscriptionSchema = z
   .loose();
 export type SubscriptionShape = zod.infer<typeof subscriptionSchema>;
 
+/**
+ * Stripe's subscription status (and, once canceled, why) in the policy's words. A status Stripe adds later is
+ * `unknown`: it grants nothing until this mapping learns it (`currentSubscription` logs it).
+ */
+export function subscriptionStanding(
+  status: string,
+  cancellationReason: string | null,
+): SubscriptionStanding {
+  switch (status) {
+    case 'active':
+    case 'trialing':
+      return 'running';
+    case 'past_due':
+      return 'in_grace';
+    case 'canceled':
+      // Canceled by Stripe for non-payment or a dispute, else at the reader's (or the site's) request.
+      return cancellationReason === 'payment_failed' || cancellationReason === 'payment_disputed'
+        ? 'ended_for_non_payment'
+        : 'ended_by_reader';
+    case 'incomplete_expired':
+      return 'ended_for_non_payment';
+    case 'incomplete':
+    case 'unpaid':
+    case 'paused':
+      return 'none';
+    default:
+      return 'unknown';
+  }
+}
+
 /** A subscription as read from Stripe. */
 export function subscriptionChange(subscription: SubscriptionShape, observedAt: number): SupporterChange {
   const customerId = idOf(subscription.customer);
@@ -84,7 +114,7 @@ export function subscriptionFacts(
     [subscription.id]: {
       id: subscription.id,
       customerId: idOf(subscription.customer),
-      status: subscription.status,
+      standing: subscriptionStanding(subscription.status, subscription.cancellation_details?.reason ?? null),
       amount: items.reduce((sum, item) => sum + (item.price.unit_amount ?? 0) * (item.quantity ?? 1), 0),
       currency: first?.price.currency ?? 'eur',
       interval,
@@ -95,7 +125,6 @@ export function subscriptionFacts(
       cancelAtPeriodEnd: subscription.cancel_at_period_end,
       canceledAt: subscription.canceled_at === null ? null : ms(subscription.canceled_at),
       endedAt: subscription.ended_at === null ? null : ms(subscription.ended_at),
-      cancellationReason: subscription.cancellation_details?.reason ?? null,
       observedAt,
     },
   };
@@ -107,7 +136,15 @@ export async function currentSubscription(
   id: string,
 ): Promise<SubscriptionShape | null> {
   const read = await ctx.reads.subscription(id);
-  return read === null ? null : readStripeObject(subscriptionSchema, read, `subscription ${id}`);
+  if (read === null) return null;
+  const subscription = readStripeObject(subscriptionSchema, read, `subscription ${id}`);
+  if (subscriptionStanding(subscription.status, null) === 'unknown') {
+    ctx.logger.warn(
+      { subscriptionId: id, status: subscription.status },
+      'a subscription status this service does not know: it grants nothing',
+    );
+  }
+  return subscription;
 }
 
 const subscriptionRef = z.object({ id: z.string(), object: z.literal('subscription') }).loose();

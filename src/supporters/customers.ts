@@ -1,6 +1,6 @@
 import type { Clock } from '../platform/clock';
 import { newSupporterId } from './identity';
-import { endedSubscriptionStatuses, type SupporterRecord } from './record';
+import { runningStandings, type SupporterRecord } from './record';
 import type { SupporterRepository } from './repository';
 
 /**
@@ -18,8 +18,6 @@ export interface SupporterCustomers {
   ownCustomer(supporterId: string): Promise<{ customer: string | null } | null>;
 }
 
-const runningStatuses = new Set(['active', 'trialing', 'past_due']);
-
 /**
  * The Stripe customer to use for a supporter (checkout reuse, billing portal): the customer of a running
  * subscription, else the one that paid most recently. Deleted customers never qualify.
@@ -27,7 +25,7 @@ const runningStatuses = new Set(['active', 'trialing', 'past_due']);
 export function preferredCustomer(record: SupporterRecord): string | null {
   const usable = (id: string | null): id is string => id !== null && record.customers[id]?.deleted !== true;
   const running = Object.values(record.subscriptions)
-    .filter((s) => runningStatuses.has(s.status) && !endedSubscriptionStatuses.has(s.status))
+    .filter((s) => runningStandings.has(s.standing))
     .sort((a, b) => b.currentPeriodStart - a.currentPeriodStart)
     .map((s) => s.customerId)
     .find(usable);

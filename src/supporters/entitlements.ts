@@ -1,7 +1,9 @@
 import type { Entitlement, SupportPolicy, Tier } from '../policy/policy';
 import {
-  closedDisputeStatuses,
+  closedDisputeStates,
+  type DisputeState,
   type PaymentFact,
+  runningStandings,
   type SubscriptionFact,
   type SupporterRecord,
 } from './record';
@@ -91,7 +93,7 @@ export function paymentStanding(
 ): {
   refunded: number;
   fullyRefunded: boolean;
-  disputeStatus: string | null;
+  disputeState: DisputeState | null;
   withdrawn: boolean;
   lost: boolean;
 } {
@@ -103,11 +105,14 @@ export function paymentStanding(
     .reduce((sum, r) => sum + r.amount, 0);
   const disputes = Object.values(record.disputes).filter(concerns);
   // An open or lost dispute takes the grant back; a dispute closed in our favour gives it back.
-  const open = disputes.some((d) => !closedDisputeStatuses.has(d.status) || d.status === 'lost');
-  const lost = disputes.some((d) => d.status === 'lost');
+  const open = disputes.some((d) => !closedDisputeStates.has(d.state) || d.state === 'lost');
+  const lost = disputes.some((d) => d.state === 'lost');
   const fullyRefunded = refunded >= payment.amount;
-  const disputeStatus = disputes.map((d) => d.status).sort()[0] ?? null;
-  return { refunded, fullyRefunded, disputeStatus, withdrawn: fullyRefunded || open, lost };
+  // The least settled of them: open before lost before won (an unknown state counts as open).
+  const order: DisputeState[] = ['unknown', 'open', 'lost', 'won'];
+  const disputeState =
+    disputes.map((d) => d.state).sort((x, y) => order.indexOf(x) - order.indexOf(y))[0] ?? null;
+  return { refunded, fullyRefunded, disputeState, withdrawn: fullyRefunded || open, lost };
 }
 
 /** A payment's status as finance and support staff name it. */
@@ -126,8 +131,8 @@ export function contributionStatus(
   if (payment.status !== 'paid') return payment.status;
   const standing = paymentStanding(record, payment);
   if (standing.lost) return 'dispute_lost';
-  if (standing.disputeStatus !== null) {
-    return closedDisputeStatuses.has(standing.disputeStatus) ? 'dispute_won' : 'disputed';
+  if (standing.disputeState !== null) {
+    return closedDisputeStates.has(standing.disputeState) ? 'dispute_won' : 'disputed';
   }
   if (standing.fullyRefunded) return 'refunded';
   return standing.refunded > 0 ? 'partially_refunded' : 'paid';
@@ -199,8 +204,7 @@ function subscriptionGrant(
     currency: subscription.currency,
     start: window.start,
     end: window.end,
-    renewing:
-      !subscription.cancelAtPeriodEnd && ['active', 'trialing', 'past_due'].includes(subscription.status),
+    renewing: !subscription.cancelAtPeriodEnd && runningStandings.has(subscription.standing),
   };
 }
 
@@ -210,12 +214,11 @@ function grantWindow(
   paidInvoices: PaymentFact[],
   policy: SupportPolicy,
 ): { start: number; end: number } | null {
-  const { status, currentPeriodStart, currentPeriodEnd } = subscription;
-  switch (status) {
-    case 'active':
-    case 'trialing':
+  const { standing, currentPeriodStart, currentPeriodEnd } = subscription;
+  switch (standing) {
+    case 'running':
       return { start: currentPeriodStart, end: currentPeriodEnd };
-    case 'past_due': {
+    case 'in_grace': {
       // Grace is for a failed renewal: a subscription whose first payment never went through has nothing to renew.
       if (paidInvoices.length === 0) return null;
       // The grace runs from the start of the period whose invoice failed (the oldest failure still unpaid and still
@@ -227,19 +230,18 @@ function grantWindow(
       const graceFrom = Math.min(currentPeriodStart, ...unpaidFailures.map((f) => f.periodStart));
       return { start: graceFrom, end: graceFrom + policy.pastDueGraceDays * dayMs };
     }
-    case 'canceled': {
-      // Ended by Stripe for non-payment or a dispute: nothing more. Ended at the reader's request (at once or at
-      // period end): until the end of the period already paid.
-      const reason = subscription.cancellationReason;
-      if (reason === 'payment_failed' || reason === 'payment_disputed') return null;
+    case 'ended_by_reader': {
+      // Ended at the reader's request (at once or at period end): until the end of the period already paid.
       const paidThrough =
         paidInvoices.length > 0
           ? Math.max(...paidInvoices.map((p) => p.period?.end ?? currentPeriodEnd))
           : currentPeriodEnd;
       return { start: currentPeriodStart, end: paidThrough };
     }
-    default:
-      // unpaid, incomplete, incomplete_expired, paused, and statuses Stripe may add: nothing.
+    case 'ended_for_non_payment':
+    case 'none':
+    case 'unknown':
+      // Ended for non-payment or a dispute, never started, paused, given up on, or not known: nothing.
       return null;
   }
 }

@@ -62,9 +62,6 @@ const noIds: LedgerEntry['stripe'] = {
   disputeId: null,
 };
 
-/** Dispute statuses under which the disputed amount has been taken from the balance (inquiries take nothing). */
-const inquiryStatuses = new Set(['warning_needs_response', 'warning_under_review', 'warning_closed']);
-
 /** Every ledger entry the record implies, sorted by time then id. Pure. */
 export function deriveLedgerEntries(record: SupporterRecord): LedgerEntry[] {
   const entries: LedgerEntry[] = [];
@@ -101,7 +98,8 @@ export function deriveLedgerEntries(record: SupporterRecord): LedgerEntry[] {
     });
   }
   for (const d of Object.values(record.disputes)) {
-    if (inquiryStatuses.has(d.status)) continue;
+    // An inquiry takes nothing from the balance.
+    if (d.inquiry) continue;
     const stripe = { ...noIds, paymentIntentId: d.paymentIntentId, chargeId: d.chargeId, disputeId: d.id };
     const disputeTxns = balanceTransactionsOf(txns, d.id);
     entries.push({
@@ -116,7 +114,7 @@ export function deriveLedgerEntries(record: SupporterRecord): LedgerEntry[] {
       at: d.createdAt,
       stripe,
     });
-    if (d.status === 'won') {
+    if (d.state === 'won') {
       entries.push({
         ...base,
         ...withSettlement(

@@ -49,8 +49,10 @@ export interface DisputeFact {
   paymentIntentId: string | null;
   amount: number;
   currency: string;
-  /** Stripe's dispute status (`needs_response`, `won`, `lost`, `warning_closed`...). */
-  status: string;
+  /** Open while the bank decides; won or lost once closed (Stripe's status, mapped by the adapter). */
+  state: DisputeState;
+  /** An inquiry (a warning, a prevented dispute): no money moves through it. */
+  inquiry: boolean;
   createdAt: number;
   /** When Stripe gave the disputed amount back (its positive balance transaction), if it did. */
   reversedAt: number | null;
@@ -58,11 +60,29 @@ export interface DisputeFact {
 
 export type BillingInterval = 'day' | 'week' | 'month' | 'year';
 
+/**
+ * A subscription's standing: running (paid up, or in a trial), in grace (a renewal failed and is being retried),
+ * ended by the reader (at once or at the end of the period), ended for non-payment (or a dispute, or a first
+ * payment that never came), none (not started, paused, given up on unpaid), unknown (a status this service does
+ * not know yet: it grants nothing, and the adapter logs it).
+ */
+export type SubscriptionStanding =
+  | 'running'
+  | 'in_grace'
+  | 'ended_by_reader'
+  | 'ended_for_non_payment'
+  | 'none'
+  | 'unknown';
+
+/** A dispute's state: open, won or lost; unknown (logged by the adapter) counts as open. */
+export type DisputeState = 'open' | 'won' | 'lost' | 'unknown';
+
 /** A snapshot of a subscription as read from Stripe when an event about it was applied. */
 export interface SubscriptionFact {
   id: string;
   customerId: string | null;
-  status: string;
+  /** Where it stands, in the policy's words (the adapter maps Stripe's status and cancellation reason). */
+  standing: SubscriptionStanding;
   /** Per billing interval, in minor units (price × quantity). */
   amount: number;
   currency: string;
@@ -73,8 +93,6 @@ export interface SubscriptionFact {
   cancelAtPeriodEnd: boolean;
   canceledAt: number | null;
   endedAt: number | null;
-  /** `cancellation_details.reason`: `cancellation_requested`, `payment_failed`, `payment_disputed`... */
-  cancellationReason: string | null;
   /** When we read it (our clock): among non-terminal snapshots of one period, the later read wins. */
   observedAt: number;
 }
@@ -288,12 +306,14 @@ function joinRefund(a: RefundFact, b: RefundFact): RefundFact {
   };
 }
 
-/** Dispute statuses after which Stripe does not move the dispute any more. */
-export const closedDisputeStatuses = new Set(['won', 'lost', 'warning_closed', 'prevented']);
+/** Dispute states after which a dispute does not move any more. */
+export const closedDisputeStates = new Set<DisputeState>(['won', 'lost']);
 
 function joinDispute(a: DisputeFact, b: DisputeFact): DisputeFact {
-  // A closed dispute never reopens, so a closing status wins over any earlier one whatever order they arrive in.
-  const winner = finalFirst(a, b, (status) => closedDisputeStatuses.has(status));
+  // A closed dispute never reopens, so a closing state wins over any earlier one whatever order they arrive in.
+  const closed = (d: DisputeFact) => closedDisputeStates.has(d.state);
+  const winner =
+    closed(a) !== closed(b) ? (closed(a) ? a : b) : serialiseRecordPart(a) <= serialiseRecordPart(b) ? a : b;
   return {
     ...winner,
     chargeId: pick(a.chargeId, b.chargeId),
@@ -303,13 +323,15 @@ function joinDispute(a: DisputeFact, b: DisputeFact): DisputeFact {
   };
 }
 
-/** Subscription statuses a subscription never leaves. */
-export const endedSubscriptionStatuses = new Set(['canceled', 'incomplete_expired']);
+/** Standings a subscription never leaves. */
+export const endedStandings = new Set<SubscriptionStanding>(['ended_by_reader', 'ended_for_non_payment']);
+/** Standings in which a subscription is still taking the reader's money (or about to). */
+export const runningStandings = new Set<SubscriptionStanding>(['running', 'in_grace']);
 
 function joinSubscription(a: SubscriptionFact, b: SubscriptionFact): SubscriptionFact {
   // An ended subscription never comes back, so a snapshot taken after the end wins over any older one: a stale
   // `updated` applied after `deleted` cannot resurrect it. Otherwise the later period wins, then the later read.
-  const ended = (s: SubscriptionFact) => (endedSubscriptionStatuses.has(s.status) ? 1 : 0);
+  const ended = (s: SubscriptionFact) => (endedStandings.has(s.standing) ? 1 : 0);
   if (ended(a) !== ended(b)) return ended(a) > ended(b) ? a : b;
   if (a.currentPeriodEnd !== b.currentPeriodEnd) return a.currentPeriodEnd > b.currentPeriodEnd ? a : b;
   if (a.observedAt !== b.observedAt) return a.observedAt > b.observedAt ? a : b;

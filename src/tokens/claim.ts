@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
-import { applyCheckoutSession } from '../stripe-events/checkout';
+import { applyCheckoutSession, sessionProgress } from '../stripe-events/checkout';
 import type { StripeReads } from '../stripe-events/reads';
 import { recordingReads } from '../stripe-events/recordedReads';
 import { isSupporterId } from '../supporters/identity';
@@ -44,10 +44,9 @@ export async function claimCheckoutSession(deps: ClaimDeps, sessionId: string): 
   // Unknown to us, or still pending here (its settlement may have happened and its webhook not arrived yet).
   const session = await deps.reads.checkoutSession(sessionId);
   if (!session) return { kind: 'refused', reason: 'unknown_session' };
-  if (session.status === 'open') return { kind: 'refused', reason: 'open' };
-  if (session.status === 'expired') return { kind: 'refused', reason: 'expired' };
-  if (session.payment_status === 'unpaid') {
-    if (delayedPaymentFailed(session)) return { kind: 'refused', reason: 'payment_failed' };
+  const progress = sessionProgress(session);
+  if (progress !== 'settled' && progress !== 'awaiting_payment') return { kind: 'refused', reason: progress };
+  if (progress === 'awaiting_payment') {
     const chosen = session.metadata?.supporterId;
     return {
       kind: 'pending',
@@ -102,11 +101,4 @@ async function knownPayment(
 function paidOutcome(deps: ClaimDeps, supporterId: string, paidAt: number | null): ClaimOutcome {
   const withinWindow = deps.clock.now() <= (paidAt ?? deps.clock.now()) + claimWindowMs;
   return { kind: 'paid', supporterId, withinWindow };
-}
-
-/** A delayed (SEPA) payment that failed leaves its payment intent asking for a new payment method, or cancelled. */
-function delayedPaymentFailed(session: Stripe.Checkout.Session): boolean {
-  const intent = session.payment_intent;
-  if (typeof intent !== 'object' || intent === null) return false;
-  return intent.status === 'requires_payment_method' || intent.status === 'canceled';
 }

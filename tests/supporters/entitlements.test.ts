@@ -1,4 +1,6 @@
 import { defaultPolicy } from '../../src/policy/policy';
+import { disputeState } from '../../src/stripe-events/disputes';
+import { subscriptionStanding } from '../../src/stripe-events/subscriptions';
 import {
   contributionStatus,
   deriveEntitlements,
@@ -56,16 +58,18 @@ function renewal(
   };
 }
 
+/** A subscription as Stripe reports it (status, cancellation reason), through the adapter's mapping. */
 function monthly(
   status: string,
   start: string,
   end: string,
-  extra: Partial<SubscriptionFact> = {},
+  extra: Partial<SubscriptionFact> & { cancellationReason?: string | null } = {},
 ): SubscriptionFact {
+  const { cancellationReason = null, ...rest } = extra;
   return {
     id: 'sub_1',
     customerId: 'cus_1',
-    status,
+    standing: subscriptionStanding(status, cancellationReason),
     amount: 500,
     currency: 'eur',
     interval: 'month',
@@ -75,9 +79,8 @@ function monthly(
     cancelAtPeriodEnd: false,
     canceledAt: null,
     endedAt: null,
-    cancellationReason: null,
     observedAt: 0,
-    ...extra,
+    ...rest,
   };
 }
 
@@ -93,6 +96,7 @@ function refund(id: string, pi: string, amount: number, createdAt: string): Refu
   };
 }
 
+/** A dispute in Stripe's status, through the adapter's mapping. */
 function dispute(id: string, pi: string, amount: number, status: string): DisputeFact {
   return {
     id,
@@ -100,7 +104,7 @@ function dispute(id: string, pi: string, amount: number, status: string): Disput
     paymentIntentId: pi,
     amount,
     currency: 'eur',
-    status,
+    ...disputeState(status),
     createdAt: at('2026-03-10T00:00:00Z'),
     reversedAt: null,
   };
