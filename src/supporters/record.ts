@@ -309,11 +309,28 @@ function joinRefund(a: RefundFact, b: RefundFact): RefundFact {
 /** Dispute states after which a dispute does not move any more. */
 export const closedDisputeStates = new Set<DisputeState>(['won', 'lost']);
 
+/**
+ * Which of two observations of one dispute wins, lowest first: closed before open (a closed dispute never reopens);
+ * between closed ones the loss, then a closed inquiry, then a won chargeback; between open ones a chargeback, then an
+ * inquiry, then a state not known.
+ */
+function disputeRank(d: DisputeFact): number {
+  if (d.state === 'lost') return 0;
+  if (d.state === 'won') return d.inquiry ? 1 : 2;
+  if (d.state === 'open') return d.inquiry ? 4 : 3;
+  return 5;
+}
+
 function joinDispute(a: DisputeFact, b: DisputeFact): DisputeFact {
-  // A closed dispute never reopens, so a closing state wins over any earlier one whatever order they arrive in.
-  const closed = (d: DisputeFact) => closedDisputeStates.has(d.state);
+  // Whatever order they arrive in (see `disputeRank`).
   const winner =
-    closed(a) !== closed(b) ? (closed(a) ? a : b) : serialiseRecordPart(a) <= serialiseRecordPart(b) ? a : b;
+    disputeRank(a) !== disputeRank(b)
+      ? disputeRank(a) < disputeRank(b)
+        ? a
+        : b
+      : serialiseRecordPart(a) <= serialiseRecordPart(b)
+        ? a
+        : b;
   return {
     ...winner,
     chargeId: pick(a.chargeId, b.chargeId),
@@ -325,6 +342,15 @@ function joinDispute(a: DisputeFact, b: DisputeFact): DisputeFact {
 
 /** Standings a subscription never leaves. */
 export const endedStandings = new Set<SubscriptionStanding>(['ended_by_reader', 'ended_for_non_payment']);
+/** Standings from the least to the most restrictive (for two reads of one subscription at the same instant). */
+const standingRestriction: readonly SubscriptionStanding[] = [
+  'running',
+  'in_grace',
+  'unknown',
+  'none',
+  'ended_by_reader',
+  'ended_for_non_payment',
+];
 /** Standings in which a subscription is still taking the reader's money (or about to). */
 export const runningStandings = new Set<SubscriptionStanding>(['running', 'in_grace']);
 
@@ -335,6 +361,9 @@ function joinSubscription(a: SubscriptionFact, b: SubscriptionFact): Subscriptio
   if (ended(a) !== ended(b)) return ended(a) > ended(b) ? a : b;
   if (a.currentPeriodEnd !== b.currentPeriodEnd) return a.currentPeriodEnd > b.currentPeriodEnd ? a : b;
   if (a.observedAt !== b.observedAt) return a.observedAt > b.observedAt ? a : b;
+  // Read at the same instant: the more restrictive standing wins.
+  const restriction = (s: SubscriptionFact) => standingRestriction.indexOf(s.standing);
+  if (restriction(a) !== restriction(b)) return restriction(a) > restriction(b) ? a : b;
   return serialiseRecordPart(a) >= serialiseRecordPart(b) ? a : b;
 }
 

@@ -10,6 +10,7 @@ import {
 import {
   type DisputeFact,
   emptyRecord,
+  factsOf,
   mergeFacts,
   type PaymentFact,
   type RefundFact,
@@ -546,4 +547,46 @@ describe('the support policy', () => {
     const r = record({ payments: [payment], refunds: [...refunds], disputes: [...disputes] });
     expect(contributionStatus(r, payment)).toBe(status);
   });
+
+  // Two observations of one object join the same in either order; between equals, the rule is explicit.
+  const join = (parts: Parameters<typeof record>[0][]) =>
+    parts.reduce<SupporterRecord>((r, part) => mergeFacts(r, factsOf(record(part))), emptyRecord('sup_join'));
+
+  it.each([
+    ['lost', 'won', 'dispute_lost'],
+    ['lost', 'warning_closed', 'dispute_lost'],
+    ['warning_closed', 'won', 'dispute_won'],
+    ['needs_response', 'warning_needs_response', 'disputed'],
+  ] as const)('seen %s and %s in any order, a dispute is %s', (first, second, status) => {
+    const payment = oneOff('pi_a', 1000, mar1);
+    // A won observation carries the reversal's time: it must not be what decides.
+    const seen = (s: string) => ({
+      ...dispute('dp_1', 'pi_a', 1000, s),
+      reversedAt: s === 'won' ? at(mar1) : null,
+    });
+    for (const order of [
+      [first, second],
+      [second, first],
+    ]) {
+      const r = join([{ payments: [payment] }, ...order.map((s) => ({ disputes: [seen(s)] }))]);
+      expect(contributionStatus(r, payment)).toBe(status);
+    }
+  });
+
+  it.each([
+    ['active', 'past_due', 'in_grace'],
+    ['active', 'unpaid', 'none'],
+    ['past_due', 'unpaid', 'none'],
+  ] as const)(
+    'read at the same instant as %s and %s, a subscription stands %s (the more restrictive)',
+    (a, b, standing) => {
+      for (const order of [
+        [a, b],
+        [b, a],
+      ]) {
+        const r = join(order.map((s) => ({ subscriptions: [monthly(s, mar1, apr1, { observedAt: 7 })] })));
+        expect(r.subscriptions.sub_1?.standing).toBe(standing);
+      }
+    },
+  );
 });
