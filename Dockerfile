@@ -3,9 +3,11 @@
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# The workspace's manifests, so npm ci can lay out node_modules (the stand-in's code is not in the image).
 COPY package.json package-lock.json ./
+COPY packages/stripe-local/package.json ./packages/stripe-local/
 RUN npm ci --ignore-scripts
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.base.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY web ./web
 RUN npm run build
@@ -13,6 +15,7 @@ RUN npm run build
 FROM node:20-bookworm-slim AS production-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/stripe-local/package.json ./packages/stripe-local/
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 FROM node:20-bookworm-slim

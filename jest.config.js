@@ -1,10 +1,12 @@
-/** Jest runs TypeScript through SWC (no type-checking: `npm run typecheck` does that), which keeps the suite fast. */
+/**
+ * `npm test`: the service's tests and the Stripe stand-in's, as two jest projects. Jest runs TypeScript through SWC
+ * (no type-checking: `npm run typecheck` does that), which keeps the suite fast.
+ */
+const service = require('./tests/jest.config.js');
+
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/tests', '<rootDir>/tools'],
-  testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
-  setupFiles: ['<rootDir>/tests/helpers/setup-env.ts'],
+  projects: ['<rootDir>/tests', '<rootDir>/packages/stripe-local'],
   reporters: ['default', '<rootDir>/tests/helpers/summary-reporter.js'],
-  testTimeout: 20000,
+  // A global option (jest reads no project's own): the service's, which the stand-in's tests stay well within.
+  testTimeout: service.testTimeout,
 };

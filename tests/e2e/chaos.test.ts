@@ -1,5 +1,5 @@
+import type { ChaosOptions } from '@reader-support/stripe-local';
 import type Stripe from 'stripe';
-import type { ChaosOptions } from '../../tools/stripe-local';
 import type { EntitlementsBody } from '../fixtures/site';
 import { type E2E, idOf, paymentOfInvoice, periodEndOf, startE2E } from './harness';
 

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  type ChaosOptions,
+  type DeliveryAttempt,
+  type RetryOptions,
+  type StripeLocal,
+  startStripeLocal,
+} from '@reader-support/stripe-local';
 import jwt from 'jsonwebtoken';
 import Stripe from 'stripe';
 import request from 'supertest';
@@ -9,13 +16,6 @@ import { stripeApiVersion } from '../../src/platform/stripe';
 import type { LedgerEntry } from '../../src/supporters/ledger';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
-import {
-  type ChaosOptions,
-  type DeliveryAttempt,
-  type RetryOptions,
-  type StripeLocal,
-  startStripeLocal,
-} from '../../tools/stripe-local';
 import { createSiteTestApp, type EntitlementsBody, entitlementsOf, siteKey } from '../fixtures/site';
 import type { TestApp } from '../helpers/app';
 

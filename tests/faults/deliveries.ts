@@ -1,5 +1,5 @@
+import { seededRandom } from '@reader-support/stripe-local/random';
 import Stripe from 'stripe';
-import { seededRandom } from '../../tools/stripe-local/webhooks/random';
 
 /**
  * Stripe's side of webhook delivery, made hostile: each event sent `copies` times, in a shuffled order, spread over

@@ -1,9 +1,10 @@
 /** `npm run test:faults`: the fault scenarios (`*.faults.ts`), one at a time; see tests/faults/run.ts. */
-const base = require('../../jest.config.js');
+const base = require('../jest.config.js');
 
 module.exports = {
   ...base,
   rootDir: '../..',
+  displayName: 'faults',
   roots: ['<rootDir>/tests/faults'],
   testMatch: ['**/*.faults.ts'],
   reporters: ['default'],

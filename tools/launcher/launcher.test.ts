@@ -29,17 +29,21 @@ interface Launched {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `npm start` as a child process, from the sources (tsx), with the caller's environment over a clean one. */
+/** `npm start` as a child process, from the sources (tsx; the stand-in's too: its `source` export condition), with the caller's environment over a clean one. */
 function launch(env: Record<string, string>): Launched {
   const base: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && !name.startsWith('STRIPE_') && name !== 'NODE_ENV') base[name] = value;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'tools/launcher/start.ts'], {
-    cwd: root,
-    env: { ...base, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'tools/launcher/start.ts'],
+    {
+      cwd: root,
+      env: { ...base, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString('utf8');

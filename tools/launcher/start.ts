@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type StripeLocal, startStripeLocal } from '../stripe-local';
+import { type StripeLocal, startStripeLocal } from '@reader-support/stripe-local';
 import { type LaunchPlan, offlineBanner, offlineServiceEnv, planLaunch } from './plan';
 
 /** How long the service may take to drain before it is killed (its own drain is 10 s). */

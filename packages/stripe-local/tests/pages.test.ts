@@ -1,9 +1,4 @@
-import {
-  type Harness,
-  monthlySessionParams,
-  oneOffSessionParams,
-  startHarness,
-} from '../tests/helpers/harness';
+import { type Harness, monthlySessionParams, oneOffSessionParams, startHarness } from './helpers/harness';
 
 const form = (body: string, headers: Record<string, string> = {}): RequestInit => ({
   method: 'POST',

@@ -1,6 +1,6 @@
 /**
  * Runs stripe-local as its own process:
- *   npx tsx tools/stripe-local/main.ts --port 12111 --webhook-url http://localhost:3000/v1/webhooks/stripe
+ *   npx tsx packages/stripe-local/src/main.ts --port 12111 --webhook-url http://localhost:3000/v1/webhooks/stripe
  * Flags win over environment variables (STRIPE_LOCAL_PORT, STRIPE_LOCAL_HOST, STRIPE_LOCAL_API_KEY,
  * STRIPE_LOCAL_WEBHOOK_URL, STRIPE_LOCAL_WEBHOOK_SECRET, STRIPE_LOCAL_CHAOS_SEED, STRIPE_LOCAL_CHAOS_DUPLICATES,
  * STRIPE_LOCAL_CHAOS_MAX_DELAY_MS, STRIPE_LOCAL_CHAOS_SHUFFLE).
@@ -25,7 +25,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(
-    'Usage: npx tsx tools/stripe-local/main.ts [--port 12111] [--host 127.0.0.1] [--api-key sk_test_...]\n' +
+    'Usage: npx tsx packages/stripe-local/src/main.ts [--port 12111] [--host 127.0.0.1] [--api-key sk_test_...]\n' +
       '  [--webhook-url URL] [--webhook-secret whsec_...] [--chaos-seed N] [--chaos-duplicates 0.2]\n' +
       '  [--chaos-max-delay-ms 200] [--chaos-shuffle]\n',
   );

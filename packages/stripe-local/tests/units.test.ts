@@ -1,5 +1,5 @@
-import { periodBoundary } from '../core/periods';
-import { parseStripeForm } from '../http/form';
+import { periodBoundary } from '../src/core/periods';
+import { parseStripeForm } from '../src/http/form';
 
 const at = (iso: string): number => Date.parse(iso) / 1000;
 

@@ -7,7 +7,7 @@ import {
   type StripeLocalOptions,
   standInApiVersion,
   startStripeLocal,
-} from '../../index';
+} from '../../src/index';
 
 export const webhookSecret = 'whsec_stripe_local_tests';
 

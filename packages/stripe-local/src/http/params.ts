@@ -97,7 +97,7 @@ export function refuseUnimplemented(params: FormObject, names: readonly string[]
     if (name in params) {
       const param = prefix ? `${prefix}[${name}]` : name;
       throw invalidRequest(
-        `stripe-local does not implement the parameter \`${param}\` (Stripe has it); add it in tools/stripe-local if the service needs it.`,
+        `stripe-local does not implement the parameter \`${param}\` (Stripe has it); add it in packages/stripe-local if the service needs it.`,
         param,
         'parameter_not_implemented_by_stand_in',
       );

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { standInApiVersion } from '../index';
+import { standInApiVersion } from '../src/index';
 import { type Harness, oneOffSessionParams, startHarness } from './helpers/harness';
 
 describe("the stand-in speaks Stripe's HTTP conventions", () => {

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { processingFee } from '../core/fees';
+import { processingFee } from '../src/core/fees';
 import { type Harness, oneOffSessionParams, receivedOfType, startHarness } from './helpers/harness';
 
 describe('money movements: fees, refunds, disputes, payouts', () => {

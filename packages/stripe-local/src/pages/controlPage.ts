@@ -164,7 +164,7 @@ ${button('payouts', 'Pay out now')}</div>
 <h2>Payments</h2>${paymentsTable(sim)}
 <h2>Subscriptions</h2>${subscriptionsTable(sim)}
 <h2>Webhook deliveries</h2>${webhooksSection(dispatcher)}
-<p class="note">The same levers as JSON: <code>POST /_control/…</code> (see tools/stripe-local/README.md).</p>`,
+<p class="note">The same levers as JSON: <code>POST /_control/…</code> (see packages/stripe-local/README.md).</p>`,
     { wide: true },
   );
 }
