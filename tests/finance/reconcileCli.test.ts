@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
-import type { StripeObject } from '../fixtures/stripe/builders';
 import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { runTool } from '../helpers/tool';
 import { agreeingTransactions, monthEvents } from './scenario';
+import type { BookTransaction } from './stripeBooks';
 import { startBooksServer } from './stripeBooks';
 
 /** Runs `tools/reconcile.ts` as finance would, against the test's Redis prefix and a local Stripe. */
@@ -23,7 +23,7 @@ describe('the month-end command (tools/reconcile.ts)', () => {
     await t.close();
   });
 
-  async function envWithBooks(transactions: StripeObject[]): Promise<Record<string, string>> {
+  async function envWithBooks(transactions: BookTransaction[]): Promise<Record<string, string>> {
     const books = await startBooksServer({ transactions });
     servers.push(books.server);
     return {

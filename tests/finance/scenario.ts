@@ -7,7 +7,7 @@ import {
   type StripeObject,
   unix,
 } from '../fixtures/stripe/builders';
-import { balanceTxn, stripeHasPaymentIntent, stripeHasRefund } from './stripeBooks';
+import { type BookTransaction, balanceTxn, stripeHasPaymentIntent, stripeHasRefund } from './stripeBooks';
 
 /**
  * A known month: payments in EUR and USD (the USD one settled in EUR), a partial and a full refund, a dispute
@@ -70,7 +70,7 @@ export const ids = (n: number) => ({
   txn: `txn_ch${n}`,
 });
 
-export function paymentTxn(p: PaymentSpec): StripeObject {
+export function paymentTxn(p: PaymentSpec): BookTransaction {
   const { pi, ch, txn } = ids(p.n);
   return balanceTxn({
     id: txn,
@@ -142,7 +142,7 @@ const disputeTxns = (d: (typeof disputes)[number]) => [
 ];
 
 /** Stripe's balance transactions for the month, agreeing with the ledger. */
-export function agreeingTransactions(): StripeObject[] {
+export function agreeingTransactions(): BookTransaction[] {
   return [...payments.map(paymentTxn), ...refunds.map(refundTxn), ...disputes.flatMap(disputeTxns)];
 }
 

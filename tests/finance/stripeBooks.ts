@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { buildBalanceTransaction } from '@reader-support/stripe-local/objects';
 import nock from 'nock';
+import type Stripe from 'stripe';
 import { apiKeysEnv } from '../fixtures/site';
-import { type StripeObject, unix } from '../fixtures/stripe/builders';
+import { unix } from '../fixtures/stripe/builders';
 
 /** Stripe's books as tests fake them: balance transactions (listed, paginated, expanded) and payouts. */
 
@@ -25,40 +27,40 @@ export interface TxnOptions {
   paymentIntent?: string;
 }
 
-/** A balance transaction in the pinned API version's shape. */
-export function balanceTxn(o: TxnOptions): StripeObject {
-  const fee = o.fee ?? 0;
-  return {
-    id: o.id,
-    object: 'balance_transaction',
-    amount: o.amount,
-    available_on: unix(o.created) + 2 * 86_400,
-    balance_type: 'payments',
-    created: unix(o.created),
-    currency: o.currency,
-    description: null,
-    exchange_rate: o.exchangeRate ?? null,
-    fee,
-    fee_details: [],
-    net: o.amount - fee,
-    reporting_category: o.type,
-    source: o.source,
-    status: 'available',
-    type: o.type,
-    ...(o.paymentIntent ? { _paymentIntent: o.paymentIntent } : {}),
-  };
+/** A balance transaction of the books, with the payment intent its charge shows when the source is expanded. */
+export type BookTransaction = Stripe.BalanceTransaction & { _paymentIntent?: string };
+
+/** A balance transaction in the pinned API version's shape (the stand-in's builder). */
+export function balanceTxn(o: TxnOptions): BookTransaction {
+  const created = unix(o.created);
+  const txn = buildBalanceTransaction(
+    {
+      id: o.id,
+      amount: o.amount,
+      fee: o.fee ?? 0,
+      currency: o.currency,
+      source: o.source,
+      type: o.type,
+      reportingCategory: o.type,
+      description: null,
+      availableOn: created + 2 * 86_400,
+      exchangeRate: o.exchangeRate ?? null,
+    },
+    created,
+  );
+  return o.paymentIntent ? { ...txn, _paymentIntent: o.paymentIntent } : txn;
 }
 
 export interface Books {
-  transactions: StripeObject[];
+  transactions: BookTransaction[];
   /** payout id → the transactions it paid out. */
-  payouts?: Record<string, StripeObject[]>;
+  payouts?: Record<string, BookTransaction[]>;
 }
 
 /** How many rows a faked list page holds, whatever `limit` asks: small, so the SDK must auto-paginate. */
 const pageSize = 3;
 
-function publicTxn(txn: StripeObject, expandSource: boolean): StripeObject {
+function publicTxn(txn: BookTransaction, expandSource: boolean): object {
   const { _paymentIntent, ...rest } = txn;
   if (!expandSource || typeof rest.source !== 'string' || !/^(ch|py)_/.test(rest.source)) return rest;
   return {
@@ -72,7 +74,7 @@ function publicTxn(txn: StripeObject, expandSource: boolean): StripeObject {
 }
 
 /** Answers `GET /v1/balance_transactions` the way Stripe does: newest first, `created`/`payout` filters, pages. */
-export function answerBalanceList(url: URL, books: Books): StripeObject {
+export function answerBalanceList(url: URL, books: Books): object {
   const q = url.searchParams;
   const payout = q.get('payout');
   const gte = q.get('created[gte]');
@@ -128,7 +130,7 @@ export async function startBooksServer(books: Books): Promise<{ url: string; ser
 }
 
 /** Stripe answers the payment intent with its latest charge and that charge's balance transaction. */
-export function stripeHasPaymentIntent(pi: string, chargeId: string, txn: StripeObject): void {
+export function stripeHasPaymentIntent(pi: string, chargeId: string, txn: BookTransaction): void {
   const { _paymentIntent, ...bt } = txn;
   nock('https://api.stripe.com')
     .persist()
@@ -142,7 +144,7 @@ export function stripeHasPaymentIntent(pi: string, chargeId: string, txn: Stripe
 }
 
 /** Stripe answers the refund with its balance transaction expanded. */
-export function stripeHasRefund(refundId: string, txn: StripeObject): void {
+export function stripeHasRefund(refundId: string, txn: BookTransaction): void {
   nock('https://api.stripe.com')
     .persist()
     .get(`/v1/refunds/${refundId}`)

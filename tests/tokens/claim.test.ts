@@ -19,7 +19,7 @@ beforeEach(async () => {
 afterEach(() => t.close());
 
 /** Stripe's API answers this session (its payment intent expanded when given as an object). */
-function stripeHasSession(session: StripeObject) {
+function stripeHasSession(session: StripeObject & { payment_intent?: unknown }) {
   return nock('https://api.stripe.com')
     .get(`/v1/checkout/sessions/${String(session.id)}`)
     .query((q) => Object.values(q).includes('payment_intent'))

@@ -13,6 +13,41 @@ export interface EventOrigin {
 
 export const automatic: EventOrigin = { requestId: null, idempotencyKey: null };
 
+export interface EventFields {
+  id?: string;
+  type: Stripe.Event.Type;
+  object: StoredObject;
+  /** The attributes an update changed, as they were. */
+  previous?: Record<string, unknown> | undefined;
+  origin?: EventOrigin | undefined;
+  /** Default the pinned version; null as Stripe renders an event of an account without a default version. */
+  apiVersion?: string | null;
+  livemode?: boolean;
+  pendingWebhooks: number;
+}
+
+/** An event as Stripe renders it: a snapshot of the object (and of what an update changed). */
+export function buildEvent(fields: EventFields, created: number): StandInEvent {
+  const origin = fields.origin ?? automatic;
+  const previous = fields.previous;
+  return {
+    id: fields.id ?? newId('evt'),
+    object: 'event',
+    api_version: fields.apiVersion === undefined ? standInApiVersion : fields.apiVersion,
+    created,
+    data: {
+      object: structuredClone(fields.object),
+      ...(previous && Object.keys(previous).length > 0
+        ? { previous_attributes: structuredClone(previous) }
+        : {}),
+    },
+    livemode: fields.livemode ?? false,
+    pending_webhooks: fields.pendingWebhooks,
+    request: { id: origin.requestId, idempotency_key: origin.idempotencyKey },
+    type: fields.type,
+  };
+}
+
 export interface EmitOptions {
   previous?: Record<string, unknown>;
   origin?: EventOrigin;
@@ -28,24 +63,16 @@ export class EventLog {
   ) {}
 
   emit(type: Stripe.Event.Type, object: StoredObject, options: EmitOptions = {}): StandInEvent {
-    const origin = options.origin ?? automatic;
-    const previous = options.previous;
-    const event: StandInEvent = {
-      id: newId('evt'),
-      object: 'event',
-      api_version: standInApiVersion,
-      created: this.nowSeconds(),
-      data: {
-        object: structuredClone(object),
-        ...(previous && Object.keys(previous).length > 0
-          ? { previous_attributes: structuredClone(previous) }
-          : {}),
+    const event = buildEvent(
+      {
+        type,
+        object,
+        previous: options.previous,
+        origin: options.origin,
+        pendingWebhooks: this.pendingWebhooks(),
       },
-      livemode: false,
-      pending_webhooks: this.pendingWebhooks(),
-      request: { id: origin.requestId, idempotency_key: origin.idempotencyKey },
-      type,
-    };
+      this.nowSeconds(),
+    );
     this.store.events.insert(event);
     this.deliver(event);
     return event;

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { newId } from '../core/ids';
 
 export interface SessionFields {
+  id?: string;
   mode: 'payment' | 'subscription';
   currency: string;
   amountTotal: number;
@@ -16,15 +17,29 @@ export interface SessionFields {
   successUrl: string | null;
   cancelUrl: string | null;
   expiresAt: number;
+  /** What the reader typed at checkout (default: the prefilled e-mail, no name). */
+  customerDetails?: { email: string | null; name: string | null } | null;
+  /** Default: open, unpaid, nothing made yet (as created). */
+  status?: Stripe.Checkout.Session.Status;
+  paymentStatus?: Stripe.Checkout.Session.PaymentStatus;
+  paymentIntent?: string | null;
+  subscription?: string | null;
+  invoice?: string | null;
 }
 
-/** An open Checkout Session in the pinned version's shape; `url` is the stand-in's hosted page. */
+/** A Checkout Session in the pinned version's shape; `url` is the hosted page at `baseUrl` (none without one). */
 export function buildCheckoutSession(
   fields: SessionFields,
   created: number,
-  baseUrl: string,
+  baseUrl: string | null,
 ): Stripe.Checkout.Session {
-  const id = newId('cs_test');
+  const id = fields.id ?? newId('cs_test');
+  const details =
+    fields.customerDetails === undefined
+      ? fields.customerEmail
+        ? { email: fields.customerEmail, name: null }
+        : null
+      : fields.customerDetails;
   return {
     id,
     object: 'checkout.session',
@@ -55,13 +70,13 @@ export function buildCheckoutSession(
     customer: fields.customer,
     customer_account: null,
     customer_creation: fields.customerCreation,
-    customer_details: fields.customerEmail
+    customer_details: details
       ? {
           address: null,
           business_name: null,
-          email: fields.customerEmail,
+          email: details.email,
           individual_name: null,
-          name: null,
+          name: details.name,
           phone: null,
           tax_exempt: 'none',
           tax_ids: null,
@@ -71,7 +86,7 @@ export function buildCheckoutSession(
     discounts: [],
     expires_at: fields.expiresAt,
     integration_identifier: null,
-    invoice: null,
+    invoice: fields.invoice ?? null,
     invoice_creation: null,
     livemode: false,
     locale: fields.locale,
@@ -79,13 +94,13 @@ export function buildCheckoutSession(
     metadata: fields.metadata,
     mode: fields.mode,
     origin_context: null,
-    payment_intent: null,
+    payment_intent: fields.paymentIntent ?? null,
     payment_link: null,
     payment_method_collection: 'always',
     payment_method_configuration_details: null,
     payment_method_options: null,
     payment_method_types: fields.paymentMethodTypes,
-    payment_status: 'unpaid',
+    payment_status: fields.paymentStatus ?? 'unpaid',
     permissions: null,
     recovered_from: null,
     saved_payment_method_options: null,
@@ -93,13 +108,13 @@ export function buildCheckoutSession(
     shipping_address_collection: null,
     shipping_cost: null,
     shipping_options: [],
-    status: 'open',
+    status: fields.status ?? 'open',
     submit_type: fields.submitType,
-    subscription: null,
+    subscription: fields.subscription ?? null,
     success_url: fields.successUrl,
     total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
     ui_mode: 'hosted_page',
-    url: `${baseUrl}/checkout/${id}`,
+    url: baseUrl ? `${baseUrl}/checkout/${id}` : null,
     wallet_options: null,
   };
 }

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { newId } from '../core/ids';
 
 export interface CustomerFields {
+  id?: string;
   email?: string | null;
   name?: string | null;
   phone?: string | null;
@@ -13,7 +14,7 @@ export interface CustomerFields {
 /** A customer in the pinned version's shape. */
 export function buildCustomer(fields: CustomerFields, created: number): Stripe.Customer {
   return {
-    id: newId('cus'),
+    id: fields.id ?? newId('cus'),
     object: 'customer',
     address: null,
     balance: 0,
@@ -41,4 +42,9 @@ export function buildCustomer(fields: CustomerFields, created: number): Stripe.C
     tax_exempt: 'none',
     test_clock: null,
   };
+}
+
+/** What a deleted customer's id answers, and `DELETE /v1/customers/:id` returns. */
+export function buildDeletedCustomer(id: string): Stripe.DeletedCustomer {
+  return { id, object: 'customer', deleted: true };
 }

@@ -2,9 +2,18 @@ import type Stripe from 'stripe';
 import { newId } from '../core/ids';
 import { itemOf } from './subscription';
 
+/** An invoice of one line, the fields a stand-in or a test chooses (the rest follow from them). */
 export interface InvoiceFields {
-  subscription: Stripe.Subscription;
-  billingReason: 'subscription_create' | 'subscription_cycle';
+  id?: string;
+  customer: string;
+  currency: string;
+  amount: number;
+  /** The subscription it bills (Stripe copies the subscription's metadata onto it); null for a one-off invoice. */
+  subscription: { id: string; item: string | null; metadata: Record<string, string> } | null;
+  /** The line's price, if it has one. */
+  price: { id: string; product: string } | null;
+  quantity: number;
+  billingReason: Stripe.Invoice.BillingReason;
   customerEmail: string | null;
   customerName: string | null;
   /** The service period the line bills. */
@@ -12,55 +21,74 @@ export interface InvoiceFields {
   periodEnd: number;
   /** Stripe's invoice-level period: the period that just ended for a renewal, the creation time for the first. */
   invoicePeriod: { start: number; end: number };
+  number: string | null;
+  /** Default: open, unpaid, never attempted (as finalized). */
+  status?: 'open' | 'paid';
+  paidAt?: number | null;
+  attemptCount?: number;
+}
+
+/** The fields of the invoice for one period of a subscription (the stand-in creates one item per subscription). */
+export function subscriptionInvoiceOf(
+  sub: Stripe.Subscription,
+): Pick<InvoiceFields, 'customer' | 'currency' | 'amount' | 'subscription' | 'price' | 'quantity'> {
+  const item = itemOf(sub);
+  return {
+    customer: typeof sub.customer === 'string' ? sub.customer : sub.customer.id,
+    currency: sub.currency,
+    amount: (item.price.unit_amount ?? 0) * (item.quantity ?? 1),
+    subscription: { id: sub.id, item: item.id, metadata: { ...sub.metadata } },
+    price: { id: item.price.id, product: String(item.price.product) },
+    quantity: item.quantity ?? 1,
+  };
 }
 
 /**
- * A finalized, open invoice for one period of a subscription. In the pinned version the subscription is named at
- * `parent.subscription_details.subscription`, and the line's period is the service period it bills.
+ * A finalized invoice. In the pinned version the subscription is named at `parent.subscription_details.subscription`,
+ * and the line's period is the service period it bills.
  */
-export function buildSubscriptionInvoice(
-  fields: InvoiceFields,
-  created: number,
-  sequence: number,
-): Stripe.Invoice {
-  const id = newId('in');
-  const sub = fields.subscription;
-  const item = itemOf(sub);
-  const amount = (item.price.unit_amount ?? 0) * (item.quantity ?? 1);
-  const customer = typeof sub.customer === 'string' ? sub.customer : sub.customer.id;
+export function buildInvoice(fields: InvoiceFields, created: number): Stripe.Invoice {
+  const id = fields.id ?? newId('in');
+  const { amount, subscription: sub } = fields;
+  const paid = fields.status === 'paid';
+  const paidAt = paid ? (fields.paidAt ?? created) : null;
   const line: Stripe.InvoiceLineItem = {
     id: newId('il'),
     object: 'line_item',
     amount,
-    currency: sub.currency,
-    description: `${item.quantity ?? 1} × contribution`,
+    currency: fields.currency,
+    description: `${fields.quantity} × contribution`,
     discount_amounts: [],
     discountable: true,
     discounts: [],
     invoice: id,
     livemode: false,
     metadata: {},
-    parent: {
-      type: 'subscription_item_details',
-      invoice_item_details: null,
-      subscription_item_details: {
-        invoice_item: null,
-        proration: false,
-        proration_details: { credited_items: null },
-        subscription: sub.id,
-        subscription_item: item.id,
-      },
-    },
+    parent: sub
+      ? {
+          type: 'subscription_item_details',
+          invoice_item_details: null,
+          subscription_item_details: {
+            invoice_item: null,
+            proration: false,
+            proration_details: { credited_items: null },
+            subscription: sub.id,
+            subscription_item: sub.item ?? newId('si'),
+          },
+        }
+      : null,
     period: { start: fields.periodStart, end: fields.periodEnd },
     pretax_credit_amounts: [],
-    pricing: {
-      type: 'price_details',
-      price_details: { price: item.price.id, product: String(item.price.product) },
-      unit_amount_decimal: null,
-    },
-    quantity: item.quantity ?? 1,
+    pricing: fields.price
+      ? {
+          type: 'price_details',
+          price_details: { price: fields.price.id, product: fields.price.product },
+          unit_amount_decimal: null,
+        }
+      : null,
+    quantity: fields.quantity,
     quantity_decimal: null,
-    subscription: sub.id,
+    subscription: sub?.id ?? null,
     subtotal: amount,
     taxes: [],
   };
@@ -72,21 +100,21 @@ export function buildSubscriptionInvoice(
     account_tax_ids: null,
     amount_due: amount,
     amount_overpaid: 0,
-    amount_paid: 0,
-    amount_remaining: amount,
+    amount_paid: paid ? amount : 0,
+    amount_remaining: paid ? 0 : amount,
     amount_shipping: 0,
     application: null,
-    attempt_count: 0,
-    attempted: false,
-    auto_advance: true,
+    attempt_count: fields.attemptCount ?? 0,
+    attempted: (fields.attemptCount ?? 0) > 0,
+    auto_advance: !paid,
     automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
     automatically_finalizes_at: null,
     billing_reason: fields.billingReason,
     collection_method: 'charge_automatically',
     created,
-    currency: sub.currency,
+    currency: fields.currency,
     custom_fields: null,
-    customer,
+    customer: fields.customer,
     customer_account: null,
     customer_address: null,
     customer_email: fields.customerEmail,
@@ -114,13 +142,15 @@ export function buildSubscriptionInvoice(
     livemode: false,
     metadata: {},
     next_payment_attempt: null,
-    number: `SL-${String(sequence).padStart(6, '0')}`,
+    number: fields.number,
     on_behalf_of: null,
-    parent: {
-      type: 'subscription_details',
-      quote_details: null,
-      subscription_details: { metadata: { ...sub.metadata }, subscription: sub.id },
-    },
+    parent: sub
+      ? {
+          type: 'subscription_details',
+          quote_details: null,
+          subscription_details: { metadata: { ...sub.metadata }, subscription: sub.id },
+        }
+      : null,
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
     period_end: fields.invoicePeriod.end,
     period_start: fields.invoicePeriod.start,
@@ -132,11 +162,11 @@ export function buildSubscriptionInvoice(
     shipping_details: null,
     starting_balance: 0,
     statement_descriptor: null,
-    status: 'open',
+    status: fields.status ?? 'open',
     status_transitions: {
       finalized_at: created,
       marked_uncollectible_at: null,
-      paid_at: null,
+      paid_at: paidAt,
       voided_at: null,
     },
     subtotal: amount,
@@ -151,24 +181,30 @@ export function buildSubscriptionInvoice(
   };
 }
 
+export interface InvoicePaymentFields {
+  invoice: string;
+  currency: string;
+  amountRequested: number;
+  paymentIntent: string;
+  /** When it was paid; default not yet (`open`). */
+  paidAt?: number | null;
+}
+
 /** The record tying an invoice to the payment intent that pays it (`GET /v1/invoice_payments?invoice=`). */
-export function buildInvoicePayment(
-  invoice: Stripe.Invoice,
-  paymentIntent: string,
-  created: number,
-): Stripe.InvoicePayment {
+export function buildInvoicePayment(fields: InvoicePaymentFields, created: number): Stripe.InvoicePayment {
+  const paidAt = fields.paidAt ?? null;
   return {
     id: newId('inpay'),
     object: 'invoice_payment',
-    amount_paid: null,
-    amount_requested: invoice.amount_due,
+    amount_paid: paidAt === null ? null : fields.amountRequested,
+    amount_requested: fields.amountRequested,
     created,
-    currency: invoice.currency,
-    invoice: invoice.id,
+    currency: fields.currency,
+    invoice: fields.invoice,
     is_default: true,
     livemode: false,
-    payment: { type: 'payment_intent', payment_intent: paymentIntent },
-    status: 'open',
-    status_transitions: { canceled_at: null, paid_at: null },
+    payment: { type: 'payment_intent', payment_intent: fields.paymentIntent },
+    status: paidAt === null ? 'open' : 'paid',
+    status_transitions: { canceled_at: null, paid_at: paidAt },
   };
 }

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { newId } from '../core/ids';
 
 export interface BalanceTransactionFields {
+  id?: string;
   amount: number;
   fee: number;
   currency: string;
@@ -10,6 +11,8 @@ export interface BalanceTransactionFields {
   reportingCategory: string;
   description: string | null;
   availableOn: number;
+  /** Set when the amount was converted into the balance's currency (default none). */
+  exchangeRate?: number | null;
 }
 
 /** A movement of the balance: amount, fee (with its details) and net, tied to its `source`. */
@@ -30,7 +33,7 @@ export function buildBalanceTransaction(
           },
         ];
   return {
-    id: newId('txn'),
+    id: fields.id ?? newId('txn'),
     object: 'balance_transaction',
     amount: fields.amount,
     available_on: fields.availableOn,
@@ -38,7 +41,7 @@ export function buildBalanceTransaction(
     created,
     currency: fields.currency,
     description: fields.description,
-    exchange_rate: null,
+    exchange_rate: fields.exchangeRate ?? null,
     fee: fields.fee,
     fee_details: feeDetails,
     net: fields.amount - fields.fee,
@@ -49,34 +52,55 @@ export function buildBalanceTransaction(
   };
 }
 
-export function buildRefund(
+export interface RefundFields {
+  id?: string;
+  charge: string;
+  currency: string;
+  customer: Stripe.Refund['customer'];
+  paymentIntent: Stripe.Refund['payment_intent'];
+  paymentMethod: Stripe.Refund['payment_method'];
+  amount: number;
+  reason: Stripe.Refund.Reason | null;
+  metadata: Record<string, string>;
+  /** Default `succeeded` (a card refund's usual fate). */
+  status?: string;
+}
+
+/** The fields of a refund of `charge` (the rest is the refund's amount, reason and metadata). */
+export function refundOf(
   charge: Stripe.Charge,
-  amount: number,
-  reason: Stripe.Refund.Reason | null,
-  metadata: Record<string, string>,
-  created: number,
-): Stripe.Refund {
+): Pick<RefundFields, 'charge' | 'currency' | 'customer' | 'paymentIntent' | 'paymentMethod'> {
   return {
-    id: newId('re'),
-    object: 'refund',
-    amount,
-    balance_transaction: null,
     charge: charge.id,
-    created,
     currency: charge.currency,
     customer: charge.customer,
+    paymentIntent: charge.payment_intent,
+    paymentMethod: charge.payment_method,
+  };
+}
+
+export function buildRefund(fields: RefundFields, created: number): Stripe.Refund {
+  return {
+    id: fields.id ?? newId('re'),
+    object: 'refund',
+    amount: fields.amount,
+    balance_transaction: null,
+    charge: fields.charge,
+    created,
+    currency: fields.currency,
+    customer: fields.customer,
     customer_account: null,
     destination_details: {
       type: 'card',
       card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' },
     },
-    metadata,
-    payment_intent: charge.payment_intent,
-    payment_method: charge.payment_method,
-    reason,
+    metadata: fields.metadata,
+    payment_intent: fields.paymentIntent,
+    payment_method: fields.paymentMethod,
+    reason: fields.reason,
     receipt_number: null,
     source_transfer_reversal: null,
-    status: 'succeeded',
+    status: fields.status ?? 'succeeded',
     transfer_reversal: null,
   };
 }
@@ -112,20 +136,28 @@ const nullEvidence: Stripe.Dispute.Evidence = {
   uncategorized_text: null,
 };
 
-export function buildDispute(
-  charge: Stripe.Charge,
-  amount: number,
-  reason: string,
-  created: number,
-): Stripe.Dispute {
+export interface DisputeFields {
+  id?: string;
+  charge: string;
+  paymentIntent: Stripe.Dispute['payment_intent'];
+  currency: string;
+  amount: number;
+  reason: string;
+  /** Default `needs_response` (a new chargeback). */
+  status?: Stripe.Dispute.Status;
+  /** The balance movements so far (default none: the stand-in adds them as funds move). */
+  balanceTransactions?: Stripe.BalanceTransaction[];
+}
+
+export function buildDispute(fields: DisputeFields, created: number): Stripe.Dispute {
   return {
-    id: newId('du'),
+    id: fields.id ?? newId('du'),
     object: 'dispute',
-    amount,
-    balance_transactions: [],
-    charge: charge.id,
+    amount: fields.amount,
+    balance_transactions: fields.balanceTransactions ?? [],
+    charge: fields.charge,
     created,
-    currency: charge.currency,
+    currency: fields.currency,
     enhanced_eligibility_types: [],
     evidence: structuredClone(nullEvidence),
     evidence_details: {
@@ -140,9 +172,9 @@ export function buildDispute(
     is_charge_refundable: false,
     livemode: false,
     metadata: {},
-    payment_intent: charge.payment_intent,
-    reason,
-    status: 'needs_response',
+    payment_intent: fields.paymentIntent,
+    reason: fields.reason,
+    status: fields.status ?? 'needs_response',
   };
 }
 

@@ -3,6 +3,7 @@ import type { PaymentMethodKind } from '../core/fees';
 import { newId } from '../core/ids';
 
 export interface PaymentIntentFields {
+  id?: string;
   amount: number;
   currency: string;
   customer: string | null;
@@ -14,7 +15,7 @@ export interface PaymentIntentFields {
 
 /** A payment intent, created as Checkout creates it on confirmation (it names no invoice in this version). */
 export function buildPaymentIntent(fields: PaymentIntentFields, created: number): Stripe.PaymentIntent {
-  const id = newId('pi');
+  const id = fields.id ?? newId('pi');
   return {
     id,
     object: 'payment_intent',
@@ -62,25 +63,62 @@ export function buildPaymentIntent(fields: PaymentIntentFields, created: number)
 }
 
 export interface ChargeFields {
-  paymentIntent: Stripe.PaymentIntent;
+  id?: string;
+  amount: number;
+  currency: string;
+  customer: Stripe.Charge['customer'];
+  paymentIntent: string | null;
+  paymentMethod: string | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  receiptEmail: string | null;
   method: PaymentMethodKind;
   status: 'succeeded' | 'pending' | 'failed';
   billingEmail: string | null;
   billingName: string | null;
   failure: { code: string; message: string; declineCode: string } | null;
+  /** Its refunds, embedded as `expand: ['refunds']` answers them (and counted in `amount_refunded`). */
+  refunds?: Stripe.Refund[];
+}
+
+/** The fields of the charge a payment intent makes (the rest is the attempt's outcome). */
+export function chargeOf(
+  pi: Stripe.PaymentIntent,
+): Pick<
+  ChargeFields,
+  | 'amount'
+  | 'currency'
+  | 'customer'
+  | 'paymentIntent'
+  | 'paymentMethod'
+  | 'description'
+  | 'metadata'
+  | 'receiptEmail'
+> {
+  return {
+    amount: pi.amount,
+    currency: pi.currency,
+    customer: pi.customer,
+    paymentIntent: pi.id,
+    paymentMethod: typeof pi.payment_method === 'string' ? pi.payment_method : null,
+    description: pi.description,
+    metadata: { ...pi.metadata },
+    receiptEmail: pi.receipt_email,
+  };
 }
 
 /** A charge of a payment intent; SEPA charges are `py_` and start `pending`. */
 export function buildCharge(fields: ChargeFields, created: number): Stripe.Charge {
-  const pi = fields.paymentIntent;
   const succeeded = fields.status === 'succeeded';
   const failed = fields.status === 'failed';
+  const id = fields.id ?? newId(fields.method === 'sepa_debit' ? 'py' : 'ch');
+  const refunded = (fields.refunds ?? []).reduce((sum, refund) => sum + refund.amount, 0);
   return {
-    id: newId(fields.method === 'sepa_debit' ? 'py' : 'ch'),
+    id,
     object: 'charge',
-    amount: pi.amount,
-    amount_captured: succeeded ? pi.amount : 0,
-    amount_refunded: 0,
+    amount: fields.amount,
+    amount_captured: succeeded ? fields.amount : 0,
+    amount_refunded: refunded,
     application: null,
     application_fee: null,
     application_fee_amount: null,
@@ -95,16 +133,16 @@ export function buildCharge(fields: ChargeFields, created: number): Stripe.Charg
     calculated_statement_descriptor: 'STRIPE-LOCAL',
     captured: succeeded,
     created,
-    currency: pi.currency,
-    customer: pi.customer,
-    description: pi.description,
+    currency: fields.currency,
+    customer: fields.customer,
+    description: fields.description,
     disputed: false,
     failure_balance_transaction: null,
     failure_code: fields.failure?.code ?? null,
     failure_message: fields.failure?.message ?? null,
     fraud_details: {},
     livemode: false,
-    metadata: { ...pi.metadata },
+    metadata: fields.metadata,
     on_behalf_of: null,
     outcome: {
       advice_code: null,
@@ -120,13 +158,23 @@ export function buildCharge(fields: ChargeFields, created: number): Stripe.Charg
       type: failed ? 'issuer_declined' : 'authorized',
     },
     paid: succeeded,
-    payment_intent: pi.id,
-    payment_method: typeof pi.payment_method === 'string' ? pi.payment_method : null,
+    payment_intent: fields.paymentIntent,
+    payment_method: fields.paymentMethod,
     payment_method_details: { type: fields.method },
-    receipt_email: pi.receipt_email,
+    receipt_email: fields.receiptEmail,
     receipt_number: null,
     receipt_url: null,
-    refunded: false,
+    refunded: refunded > 0 && refunded >= fields.amount,
+    ...(fields.refunds
+      ? {
+          refunds: {
+            object: 'list' as const,
+            data: fields.refunds.map((refund) => ({ ...refund, charge: id })),
+            has_more: false,
+            url: `/v1/charges/${id}/refunds`,
+          },
+        }
+      : {}),
     review: null,
     shipping: null,
     source: null,

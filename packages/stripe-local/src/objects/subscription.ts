@@ -3,6 +3,7 @@ import { newId } from '../core/ids';
 import { planOf } from './price';
 
 export interface SubscriptionFields {
+  id?: string;
   customer: string;
   price: Stripe.Price;
   quantity: number;
@@ -10,12 +11,17 @@ export interface SubscriptionFields {
   periodStart: number;
   periodEnd: number;
   status: Stripe.Subscription.Status;
-  paymentMethod: string;
+  paymentMethod: string | null;
+  /** Default: none of these (a subscription as it starts). */
+  cancelAtPeriodEnd?: boolean;
+  canceledAt?: number | null;
+  endedAt?: number | null;
+  cancellationReason?: Stripe.Subscription.CancellationDetails.Reason | null;
 }
 
 /** A subscription in the pinned version's shape: its period lives on its item, not at the top level. */
 export function buildSubscription(fields: SubscriptionFields, created: number): Stripe.Subscription {
-  const id = newId('sub');
+  const id = fields.id ?? newId('sub');
   const item: Stripe.SubscriptionItem = {
     id: newId('si'),
     object: 'subscription_item',
@@ -43,10 +49,15 @@ export function buildSubscription(fields: SubscriptionFields, created: number): 
     billing_mode: { flexible: null, type: 'classic' },
     billing_schedules: [],
     billing_thresholds: null,
-    cancel_at: null,
-    cancel_at_period_end: false,
-    canceled_at: null,
-    cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: null },
+    cancel_at: fields.cancelAtPeriodEnd ? fields.periodEnd : null,
+    cancel_at_period_end: fields.cancelAtPeriodEnd ?? false,
+    canceled_at: fields.canceledAt ?? null,
+    cancellation_details: {
+      comment: null,
+      feedback: null,
+      feedback_option: null,
+      reason: fields.cancellationReason ?? null,
+    },
     collection_method: 'charge_automatically',
     created,
     currency: fields.price.currency,
@@ -58,7 +69,7 @@ export function buildSubscription(fields: SubscriptionFields, created: number): 
     default_tax_rates: [],
     description: null,
     discounts: [],
-    ended_at: null,
+    ended_at: fields.endedAt ?? null,
     invoice_settings: {
       account_tax_ids: null,
       custom_fields: null,

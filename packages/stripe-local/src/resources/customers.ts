@@ -10,7 +10,7 @@ import {
   rangeParam,
   refuseUnimplemented,
 } from '../http/params';
-import type { CustomerFields } from '../objects/customer';
+import { buildDeletedCustomer, type CustomerFields } from '../objects/customer';
 import { createCustomer, deleteCustomer, updateCustomer } from '../sim/customers';
 import type { Simulator } from '../sim/simulator';
 
@@ -89,7 +89,7 @@ export function registerCustomerRoutes(api: StripeApiRouter, sim: Simulator): vo
   api.get('/customers/:id', ({ params, path }) => {
     parseParams(emptyParams, params);
     const id = path.id ?? '';
-    if (sim.store.deletedCustomers.has(id)) return { id, object: 'customer', deleted: true };
+    if (sim.store.deletedCustomers.has(id)) return buildDeletedCustomer(id);
     return sim.store.customers.require(id);
   });
   api.post('/customers/:id', ({ params, path, origin }) => {

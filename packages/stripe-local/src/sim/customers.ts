@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { automatic, type EventOrigin } from '../core/events';
 import { changeTracked } from '../core/store';
-import { buildCustomer, type CustomerFields } from '../objects/customer';
+import { buildCustomer, buildDeletedCustomer, type CustomerFields } from '../objects/customer';
 import type { Simulator } from './simulator';
 import { cancelSubscriptionNow } from './subscriptions';
 
@@ -64,5 +64,5 @@ export function deleteCustomer(
   sim.store.customers.delete(id);
   sim.store.deletedCustomers.add(id);
   sim.emit('customer.deleted', customer, { origin });
-  return { id, object: 'customer', deleted: true };
+  return buildDeletedCustomer(id);
 }

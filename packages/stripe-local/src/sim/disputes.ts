@@ -48,7 +48,16 @@ export function openDispute(sim: Simulator, input: DisputeInput): Stripe.Dispute
   if (charge.disputed) throw invalidRequest(`Charge ${charge.id} is already disputed.`);
   const amount = charge.amount - charge.amount_refunded;
   if (amount <= 0) throw invalidRequest(`Charge ${charge.id} is fully refunded; it cannot be disputed.`);
-  const dispute = buildDispute(charge, amount, input.reason ?? 'fraudulent', sim.now());
+  const dispute = buildDispute(
+    {
+      charge: charge.id,
+      paymentIntent: charge.payment_intent,
+      currency: charge.currency,
+      amount,
+      reason: input.reason ?? 'fraudulent',
+    },
+    sim.now(),
+  );
   dispute.balance_transactions = [disputeTransaction(sim, dispute, -amount, disputeFee, 'dispute')];
   sim.store.disputes.insert(dispute);
   charge.disputed = true;

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { changeTracked } from '../core/store';
-import { buildInvoicePayment, buildSubscriptionInvoice } from '../objects/invoice';
+import { buildInvoice, buildInvoicePayment, subscriptionInvoiceOf } from '../objects/invoice';
 import { attemptCharge, createPaymentIntent, type Payer } from './payments';
 import type { Simulator } from './simulator';
 
@@ -17,18 +17,18 @@ export function openInvoice(
   periods: InvoicePeriods,
   payer: Payer,
 ): Stripe.Invoice {
-  const invoice = buildSubscriptionInvoice(
+  const invoice = buildInvoice(
     {
-      subscription,
+      ...subscriptionInvoiceOf(subscription),
       billingReason: reason,
       customerEmail: payer.email,
       customerName: payer.name,
       periodStart: periods.line.start,
       periodEnd: periods.line.end,
       invoicePeriod: periods.invoice,
+      number: `SL-${String(sim.nextInvoiceNumber()).padStart(6, '0')}`,
     },
     sim.now(),
-    sim.nextInvoiceNumber(),
   );
   sim.store.invoices.insert(invoice);
   sim.store.invoiceExtras.set(invoice.id, { retriesDone: 0, firstFailureAt: null, checkoutSession: null });
@@ -70,7 +70,17 @@ function paymentIntentFor(
     method,
     receiptEmail: payer.email,
   });
-  sim.store.invoicePayments.insert(buildInvoicePayment(invoice, pi.id, sim.now()));
+  sim.store.invoicePayments.insert(
+    buildInvoicePayment(
+      {
+        invoice: invoice.id,
+        currency: invoice.currency,
+        amountRequested: invoice.amount_due,
+        paymentIntent: pi.id,
+      },
+      sim.now(),
+    ),
+  );
   return pi;
 }
 

@@ -3,7 +3,7 @@ import { automatic, type EventOrigin } from '../core/events';
 import { type PaymentMethodKind, processingFee } from '../core/fees';
 import { changeTracked } from '../core/store';
 import { buildBalanceTransaction } from '../objects/money';
-import { buildCharge, buildPaymentIntent, type PaymentIntentFields } from '../objects/payment';
+import { buildCharge, buildPaymentIntent, chargeOf, type PaymentIntentFields } from '../objects/payment';
 import type { Simulator } from './simulator';
 
 export interface Payer {
@@ -59,7 +59,7 @@ export function attemptCharge(
       : null;
   const charge = buildCharge(
     {
-      paymentIntent: pi,
+      ...chargeOf(pi),
       method,
       status: result,
       billingEmail: payer.email,

@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import { automatic, type EventOrigin } from '../core/events';
 import { changeTracked } from '../core/store';
 import { invalidRequest } from '../http/errors';
-import { buildBalanceTransaction, buildRefund } from '../objects/money';
+import { buildBalanceTransaction, buildRefund, refundOf } from '../objects/money';
 import type { Simulator } from './simulator';
 
 export interface RefundInput {
@@ -70,7 +70,10 @@ export function createRefund(
     );
   }
   const now = sim.now();
-  const refund = buildRefund(charge, amount, input.reason ?? null, input.metadata ?? {}, now);
+  const refund = buildRefund(
+    { ...refundOf(charge), amount, reason: input.reason ?? null, metadata: input.metadata ?? {} },
+    now,
+  );
   const txn = sim.store.balanceTransactions.insert(
     buildBalanceTransaction(
       {
