@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { z } from './platform/zod';
 import { defaultPolicy, loadPolicyFile, type SupportPolicy } from './policy/policy';
+import { z } from './zod';
 
 /**
  * The service's whole configuration: one zod schema over the environment, parsed once at start.

@@ -9,9 +9,9 @@ import { reconciliationQuerySchema } from '../finance/schemas';
 import { identifyApiKey } from '../platform/apiKeys';
 import { AppError, toAppError } from '../platform/errors';
 import type { OpenAPIRegistry } from '../platform/openapi';
-import { z } from '../platform/zod';
 import { pickLocale, type SignInLocale } from '../signin/messages';
 import { type EventStatus, eventStatuses } from '../webhooks/eventLog';
+import { z } from '../zod';
 import { adminActionRoutes } from './actions';
 import type { AdminPageDeps } from './deps';
 

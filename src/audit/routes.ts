@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { requireApiKey } from '../platform/apiKeys';
 import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
-import { z } from '../platform/zod';
+import { z } from '../zod';
 import type { AuditLog } from './auditLog';
 
 const auditQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { type Request, type Response, Router } from 'express';
 import { AppError } from '../platform/errors';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
-import { z } from '../platform/zod';
+import { z } from '../zod';
 
 /** Where `web/build.ts` writes the script, relative to the working directory (like `.data/`). */
 export const bannerScriptDir = 'dist/web';

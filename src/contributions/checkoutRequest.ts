@@ -1,8 +1,8 @@
 import type { Config } from '../config';
 import { AppError } from '../platform/errors';
 import { siteUrlSchema } from '../platform/siteUrl';
-import { z } from '../platform/zod';
 import { frequencies, type SupportPolicy } from '../policy/policy';
+import { z } from '../zod';
 
 /**
  * The body of `POST /v1/checkout`, built from the policy and the site's origins so that the schema that validates

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
-import { z } from '../platform/zod';
 import { frequencies, policySchema } from '../policy/policy';
+import { z } from '../zod';
 import {
   checkoutRequestSchema,
   checkoutResponseSchema,

@@ -3,8 +3,8 @@ import type { Config } from '../config';
 import type { ApiCaller } from '../platform/apiKeys';
 import { requireApiKey } from '../platform/apiKeys';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
-import { z } from '../platform/zod';
 import { supporterIdSchema } from '../supporters/identity';
+import { z } from '../zod';
 import type { ErasureReport } from './eraseSupporter';
 
 const reportSchema = z

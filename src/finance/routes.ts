@@ -4,7 +4,7 @@ import { requireApiKey } from '../platform/apiKeys';
 import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
-import { z } from '../platform/zod';
+import { z } from '../zod';
 import { startCsv, writeChunk } from './csv';
 import { decodeCursor, type EventFilter, type EventLogReader, encodeCursor } from './eventLogReader';
 import { eventDetailJson, eventRowJson, streamEventsCsv } from './eventViews';

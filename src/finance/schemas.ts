@@ -1,4 +1,4 @@
-import { z } from '../platform/zod';
+import { z } from '../zod';
 import { isCalendarDate } from './days';
 
 /** The finance API's requests and answers: the same zod objects validate and document them (OpenAPI). */

@@ -4,7 +4,7 @@ import { AppError } from '../platform/errors';
 import type { Metrics } from '../platform/metrics';
 import { type OpenAPIRegistry, openApiDocument, problemResponse } from '../platform/openapi';
 import type { RedisClient } from '../platform/redis';
-import { z } from '../platform/zod';
+import { z } from '../zod';
 
 const healthSchema = z.object({ status: z.literal('ok') });
 const readySchema = z.object({ status: z.literal('ready') });

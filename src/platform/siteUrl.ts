@@ -1,4 +1,4 @@
-import { z } from './zod';
+import { z } from '../zod';
 
 /**
  * A URL on one of the news site's origins: where the service may send a reader (back from Checkout, the billing

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from '../platform/zod';
+import { z } from '../zod';
 
 /** How often a reader gives: once, or every month or year through a subscription. */
 export const frequencies = ['once', 'monthly', 'annual'] as const;

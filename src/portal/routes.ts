@@ -7,11 +7,11 @@ import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { siteUrlSchema } from '../platform/siteUrl';
 import { requireStripe } from '../platform/stripe';
-import { z } from '../platform/zod';
 import { createPortalSession } from '../stripe-events/reads';
 import { preferredCustomer } from '../supporters/customers';
 import type { SupporterRepository } from '../supporters/repository';
 import type { AccessTokens } from '../tokens/accessToken';
+import { z } from '../zod';
 
 const portalResponseSchema = z.object({ url: z.url() }).openapi('PortalSession');
 

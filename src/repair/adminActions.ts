@@ -3,9 +3,9 @@ import { type ErasureDeps, eraseSupporter, erasureSummary } from '../erasure/era
 import type { ApiCaller } from '../platform/apiKeys';
 import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
-import { z } from '../platform/zod';
 import { supporterIdSchema } from '../supporters/identity';
 import type { WebhookDeps } from '../webhooks/receiveEvent';
+import { z } from '../zod';
 import { backfillEvents, backfillSummary } from './backfill';
 import { replayEvent, replaySummary } from './replay';
 

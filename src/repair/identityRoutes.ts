@@ -7,10 +7,10 @@ import { parseRequest } from '../platform/http';
 import type { Logger } from '../platform/logger';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import type { RedisClient } from '../platform/redis';
-import { z } from '../platform/zod';
 import { identityReview, linkSupporters } from '../supporters/linkSupporters';
 import type { SupporterRepository } from '../supporters/repository';
 import type { RefreshTokens } from '../tokens/refreshTokens';
+import { z } from '../zod';
 
 const supporterId = z.string().regex(/^sup_[A-Za-z0-9]{1,64}$/, 'a supporter id');
 const paramsSchema = z.object({ id: supporterId });

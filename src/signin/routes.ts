@@ -9,7 +9,6 @@ import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { createAttemptLimiter } from '../platform/rateLimits';
 import type { RedisClient } from '../platform/redis';
 import { siteUrlSchema } from '../platform/siteUrl';
-import { z } from '../platform/zod';
 import { normaliseEmail } from '../supporters/identity';
 import { proveEmail } from '../supporters/proveEmail';
 import type { SupporterRepository } from '../supporters/repository';
@@ -19,6 +18,7 @@ import {
   type SupporterSessions,
   supporterTokensSchema,
 } from '../tokens/supporterSession';
+import { z } from '../zod';
 import {
   pickLocale,
   type SignInFailure,

@@ -1,8 +1,8 @@
 import type { Logger } from '../platform/logger';
-import { z } from '../platform/zod';
 import type { SupporterChange } from '../supporters/applyChange';
 import type { BalanceTransactionFact } from '../supporters/balanceFacts';
 import type { PaymentFact } from '../supporters/record';
+import { z } from '../zod';
 import type { StripeReads } from './reads';
 import { idOf } from './shapes';
 

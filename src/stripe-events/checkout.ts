@@ -1,9 +1,9 @@
 import type Stripe from 'stripe';
 import type { z as zod } from 'zod';
-import { z } from '../platform/zod';
 import { type AppliedChange, applySupporterChange, type SupporterChange } from '../supporters/applyChange';
 import { normaliseEmail } from '../supporters/identity';
 import type { PaymentFact, SupporterFacts } from '../supporters/record';
+import { z } from '../zod';
 import { withFeesWhenAsked } from './balance';
 import { ignored, type StripeEventContext, type StripeEventHandler } from './context';
 import {

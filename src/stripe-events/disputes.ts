@@ -1,7 +1,7 @@
 import type { z as zod } from 'zod';
-import { z } from '../platform/zod';
 import { applySupporterChange, type SupporterChange } from '../supporters/applyChange';
 import type { DisputeFact, DisputeState } from '../supporters/record';
+import { z } from '../zod';
 import { embeddedBalanceFacts, withBalanceTransactions } from './balance';
 import type { StripeEventHandler } from './context';
 import { expandable, idOf, ms, readStripeObject, unixTime } from './shapes';

@@ -1,7 +1,7 @@
 import type { z as zod } from 'zod';
-import { z } from '../platform/zod';
 import { applySupporterChange, type SupporterChange } from '../supporters/applyChange';
 import { emptyRecord, factsOf, mergeFacts } from '../supporters/record';
+import { z } from '../zod';
 import { withFeesWhenAsked } from './balance';
 import { ignored, type StripeEventContext, type StripeEventHandler } from './context';
 import {

@@ -1,7 +1,7 @@
 import type { z as zod } from 'zod';
-import { z } from '../platform/zod';
 import { applySupporterChange, type SupporterChange } from '../supporters/applyChange';
 import type { RefundFact, RefundStatus } from '../supporters/record';
+import { z } from '../zod';
 import { withFeesWhenAsked } from './balance';
 import type { StripeEventHandler } from './context';
 import { expandable, idOf, ms, readStripeObject, unixTime } from './shapes';

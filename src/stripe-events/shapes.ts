@@ -1,9 +1,9 @@
 import type { z as zod } from 'zod';
 import { redactedMark } from '../erasure/redaction';
 import { stripeApiVersion } from '../platform/stripe';
-import { z } from '../platform/zod';
 import { isSupporterId } from '../supporters/identity';
 import type { SupporterFacts } from '../supporters/record';
+import { z } from '../zod';
 
 /**
  * What every family of Stripe objects shares: the event envelope, expandable ids, the metadata this service writes

@@ -1,7 +1,7 @@
 import type { z as zod } from 'zod';
-import { z } from '../platform/zod';
 import { applySupporterChange, type SupporterChange } from '../supporters/applyChange';
 import type { BillingInterval, SubscriptionFact, SubscriptionStanding } from '../supporters/record';
+import { z } from '../zod';
 import type { StripeEventHandler } from './context';
 import {
   chosenSupporter,

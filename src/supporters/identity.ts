@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../platform/logger';
-import { z } from '../platform/zod';
+import { z } from '../zod';
 import type { IndexKind, SupporterRepository } from './repository';
 
 /**

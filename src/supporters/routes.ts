@@ -5,8 +5,8 @@ import type { Clock } from '../platform/clock';
 import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
-import { z } from '../platform/zod';
 import { entitlementNames } from '../policy/policy';
+import { z } from '../zod';
 import { type SupporterLookup, supporterStanding } from './lookup';
 import type { SupporterRepository } from './repository';
 

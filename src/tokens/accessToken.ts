@@ -2,8 +2,8 @@ import jwt from 'jsonwebtoken';
 import type { Config } from '../config';
 import type { Clock } from '../platform/clock';
 import { AppError } from '../platform/errors';
-import { z } from '../platform/zod';
 import { entitlementNames } from '../policy/policy';
+import { z } from '../zod';
 import type { KeyRing } from './keyRing';
 
 /** The `aud` of every access token: the audience is this service's tokens, whoever verifies them. */

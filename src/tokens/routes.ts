@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { requireApiKey } from '../platform/apiKeys';
 import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
-import { z } from '../platform/zod';
+import { z } from '../zod';
 import { type AccessTokens, accessTokenClaimsSchema } from './accessToken';
 
 const jwkSchema = z

@@ -6,9 +6,9 @@ import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
 import type { Logger } from '../platform/logger';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
-import { z } from '../platform/zod';
 import { stripeReads } from '../stripe-events/reads';
 import type { SupporterRepository } from '../supporters/repository';
+import { z } from '../zod';
 import { type ClaimOutcome, claimCheckoutSession } from './claim';
 import { type RefreshTokens, supporterOf } from './refreshTokens';
 import {

@@ -2,11 +2,11 @@ import { parse as parseCookie } from 'cookie';
 import type { Request, Response } from 'express';
 import type { Config } from '../config';
 import type { Clock } from '../platform/clock';
-import { z } from '../platform/zod';
 import { entitlementNames } from '../policy/policy';
 import { deriveEntitlements } from '../supporters/entitlements';
 import { loadTokenHolder } from '../supporters/lookup';
 import type { SupporterRepository } from '../supporters/repository';
+import { z } from '../zod';
 import type { AccessTokens } from './accessToken';
 import type { RefreshTokens } from './refreshTokens';
 

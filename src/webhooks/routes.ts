@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
-import { z } from '../platform/zod';
+import { z } from '../zod';
 import { receiveStripeEvent, type WebhookDeps } from './receiveEvent';
 
 const webhookAnswerSchema = z
