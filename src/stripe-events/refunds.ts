@@ -43,13 +43,14 @@ export const chargeSchema = z
   .loose();
 export type ChargeShape = zod.infer<typeof chargeSchema>;
 
-const refundStatuses: readonly RefundStatus[] = [
-  'pending',
-  'requires_action',
-  'succeeded',
-  'failed',
-  'canceled',
-];
+/** Stripe's refund statuses in the domain's words: one waiting on the customer is still on its way. */
+const refundStatuses: Readonly<Record<string, RefundStatus>> = {
+  pending: 'pending',
+  requires_action: 'pending',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  canceled: 'canceled',
+};
 
 /** The refunds of a charge, each kept by its own id so that repeated and partial refunds add up exactly. */
 export function refundsChange(charge: ChargeShape, refunds: RefundShape[]): SupporterChange {
@@ -57,7 +58,8 @@ export function refundsChange(charge: ChargeShape, refunds: RefundShape[]): Supp
   const paymentIntentId = idOf(charge.payment_intent);
   const facts: Record<string, RefundFact> = {};
   for (const refund of refunds) {
-    const status = refundStatuses.find((s) => s === refund.status) ?? 'pending';
+    const stripeStatus = refund.status ?? 'pending';
+    const status = (Object.hasOwn(refundStatuses, stripeStatus) && refundStatuses[stripeStatus]) || 'pending';
     facts[refund.id] = {
       id: refund.id,
       chargeId: idOf(refund.charge) ?? charge.id,

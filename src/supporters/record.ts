@@ -31,7 +31,8 @@ export interface PaymentFact {
   period: { start: number; end: number } | null;
 }
 
-export type RefundStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
+/** Where a refund is: on its way (also while the customer must act), done, failed (the money came back), canceled. */
+export type RefundStatus = 'pending' | 'succeeded' | 'failed' | 'canceled';
 
 export interface RefundFact {
   id: string;
