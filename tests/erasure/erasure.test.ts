@@ -85,7 +85,7 @@ describe('erasing a supporter', () => {
     expect(totalBefore).toBe(2500);
     const stripeDeletes = nock('https://api.stripe.com')
       .delete(`/v1/customers/${customerId}`)
-      .reply(200, { id: customerId, object: 'customer', deleted: true });
+      .reply(200, customer({ id: customerId, email: null, deleted: true }));
 
     const res = await erase(supporterId);
     expect(res.status).toBe(200);
@@ -110,7 +110,7 @@ describe('erasing a supporter', () => {
     const supporterId = await aSupporterWithHistory();
     nock('https://api.stripe.com')
       .delete(`/v1/customers/${customerId}`)
-      .reply(200, { id: customerId, object: 'customer', deleted: true });
+      .reply(200, customer({ id: customerId, email: null, deleted: true }));
     expect((await erase(supporterId)).status).toBe(200);
 
     // Stripe's own customer.deleted, which still carries the e-mail.
@@ -197,7 +197,7 @@ describe('erasing a supporter', () => {
     expect((await deliver(t, abandonedEvent)).status).toBe(200);
     nock('https://api.stripe.com')
       .delete('/v1/customers/cus_typist')
-      .reply(200, { id: 'cus_typist', object: 'customer', deleted: true });
+      .reply(200, customer({ id: 'cus_typist', email: null, deleted: true }));
     expect((await erase(typist)).status).toBe(200);
 
     // The typist's own event is redacted; Victor's event, record, proof line and lookups keep his address.
@@ -219,7 +219,7 @@ describe('erasing a supporter', () => {
     const supporterId = await aSupporterWithHistory();
     nock('https://api.stripe.com')
       .delete(`/v1/customers/${customerId}`)
-      .reply(200, { id: customerId, object: 'customer', deleted: true });
+      .reply(200, customer({ id: customerId, email: null, deleted: true }));
     expect((await erase(supporterId)).status).toBe(200);
     const other = checkoutSession({ email: 'other@example.fr', customer: 'cus_other' });
     expect((await deliver(t, event('checkout.session.completed', other))).status).toBe(200);
