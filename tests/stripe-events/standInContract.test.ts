@@ -1,11 +1,4 @@
-import {
-  FrozenClock,
-  type StripeLocal,
-  standInApiVersion,
-  startStripeLocal,
-} from '@reader-support/stripe-local';
-import { playSampleMonth, type SampleMonth } from '@reader-support/stripe-local/sample';
-import Stripe from 'stripe';
+import { recordSampleMonth, type SampleMonth } from '@reader-support/stripe-local/sample';
 import type { ZodType } from 'zod';
 import { balanceTransactionSchema } from '../../src/stripe-events/balance';
 import { checkoutSessionSchema } from '../../src/stripe-events/checkout';
@@ -37,19 +30,10 @@ const shapeOf: Record<string, ZodType> = {
 /** Types the service applies that the stand-in never renders (it neither voids invoices nor marks them uncollectible). */
 const notRendered = ['invoice.voided', 'invoice.marked_uncollectible'];
 
-let standIn: StripeLocal;
 let month: SampleMonth;
 beforeAll(async () => {
-  standIn = await startStripeLocal({ port: 0, clock: new FrozenClock(Date.UTC(2026, 10, 2, 9)) });
-  const stripe = new Stripe(standIn.apiKey, {
-    apiVersion: standInApiVersion,
-    ...standIn.sdkConfig,
-    maxNetworkRetries: 0,
-    telemetry: false,
-  });
-  month = await playSampleMonth(standIn, stripe);
+  month = await recordSampleMonth();
 });
-afterAll(() => standIn.close());
 
 function problems(shape: ZodType, value: unknown): string[] {
   const parsed = shape.safeParse(value);

@@ -1,6 +1,9 @@
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
+import { FrozenClock } from '../core/clock';
+import { standInApiVersion } from '../core/events';
 import type { StandInEvent } from '../core/store';
-import type { StripeLocal } from '../index';
+import { type StripeLocal, startStripeLocal } from '../index';
+import type { CheckoutOutcome } from '../sim/checkoutComplete';
 
 /**
  * A month of a small newsroom's readers on the stand-in, touching every object and event kind it renders: gifts by
@@ -74,25 +77,26 @@ export async function playSampleMonth(standIn: StripeLocal, stripe: Stripe): Pro
   const { control } = standIn;
   const checkout = (params: Stripe.Checkout.SessionCreateParams) =>
     ask('checkout.sessions.create', () => stripe.checkout.sessions.create(params));
+  /** A reader goes through Checkout with `params` and pays (or not) as `outcome` says. */
+  const pay = async (
+    params: Stripe.Checkout.SessionCreateParams,
+    outcome: CheckoutOutcome,
+    name?: string,
+  ) => {
+    const session = await checkout(params);
+    control.completeCheckout(session.id, outcome, name ? { name } : undefined);
+    return session;
+  };
 
-  const refunded = await checkout(gift(3000, 'ada@example.fr'));
-  control.completeCheckout(refunded.id, 'card_paid', { name: 'Ada Lovelace' });
-  const declined = await checkout(gift(1000, 'bob@example.fr'));
-  control.completeCheckout(declined.id, 'card_declined');
-  const settled = await checkout(gift(1500, 'chloe@example.fr'));
-  control.completeCheckout(settled.id, 'sepa_pending');
-  const bounced = await checkout(gift(1500, 'denis@example.fr'));
-  control.completeCheckout(bounced.id, 'sepa_pending');
-  const won = await checkout(gift(2000, 'eve@example.fr'));
-  control.completeCheckout(won.id, 'card_paid');
-  const lost = await checkout(gift(2000, 'fanny@example.fr'));
-  control.completeCheckout(lost.id, 'card_paid');
-  const renewing = await checkout(monthly(500, 'gaston@example.fr'));
-  control.completeCheckout(renewing.id, 'card_paid');
-  const failing = await checkout(monthly(800, 'hugo@example.fr'));
-  control.completeCheckout(failing.id, 'card_paid');
-  const leaving = await checkout(monthly(1000, 'ines@example.fr'));
-  control.completeCheckout(leaving.id, 'card_paid');
+  const refunded = await pay(gift(3000, 'ada@example.fr'), 'card_paid', 'Ada Lovelace');
+  const declined = await pay(gift(1000, 'bob@example.fr'), 'card_declined');
+  const settled = await pay(gift(1500, 'chloe@example.fr'), 'sepa_pending');
+  const bounced = await pay(gift(1500, 'denis@example.fr'), 'sepa_pending');
+  const won = await pay(gift(2000, 'eve@example.fr'), 'card_paid');
+  const lost = await pay(gift(2000, 'fanny@example.fr'), 'card_paid');
+  const renewing = await pay(monthly(500, 'gaston@example.fr'), 'card_paid');
+  const failing = await pay(monthly(800, 'hugo@example.fr'), 'card_paid');
+  const leaving = await pay(monthly(1000, 'ines@example.fr'), 'card_paid');
   await checkout(gift(500, 'jules@example.fr')); // abandoned: expires after a day
 
   control.advanceClock({ days: 2 });
@@ -187,4 +191,20 @@ export async function playSampleMonth(standIn: StripeLocal, stripe: Stripe): Pro
   }
   await list('events.list', stripe.events.list({ limit: 100 }));
   return { events: standIn.events(), answers };
+}
+
+/** The month on a stand-in of its own (no webhook endpoint, a frozen clock from 2 November 2026), stopped after. */
+export async function recordSampleMonth(): Promise<SampleMonth> {
+  const standIn = await startStripeLocal({ port: 0, clock: new FrozenClock(Date.UTC(2026, 10, 2, 9)) });
+  try {
+    const stripe = new Stripe(standIn.apiKey, {
+      apiVersion: standInApiVersion,
+      ...standIn.sdkConfig,
+      maxNetworkRetries: 0,
+      telemetry: false,
+    });
+    return await playSampleMonth(standIn, stripe);
+  } finally {
+    await standIn.close();
+  }
 }
