@@ -13,6 +13,7 @@ import { demoRoutes } from './demo/routes';
 import { scrubIfErased } from './erasure/eraseSupporter';
 import { personalDataStore } from './erasure/personalData';
 import { erasureRoutes } from './erasure/routes';
+import { acknowledgementStore } from './finance/acknowledgements';
 import { eventLogReader } from './finance/eventLogReader';
 import { registerLedgerTotals } from './finance/ledgerMetrics';
 import { ledgerReader } from './finance/ledgerReader';
@@ -77,6 +78,8 @@ function buildServices(deps: AppDeps, metrics: Metrics) {
   const refreshTokens = new RefreshTokens(redis, prefix, config.jwt.refreshTokenTtlS * 1000);
   const accessTokens = createAccessTokens({ keyRing: deps.keyRing ?? loadKeyRing(config), clock, config });
   const ledger = ledgerReader(redis, prefix, repository);
+  const acknowledgements = acknowledgementStore(redis, prefix);
+  const reconcile = reconciler({ ledger, repository, acknowledgements, clock, stripe });
   const webhook: WebhookDeps = {
     config,
     clock,
@@ -99,7 +102,8 @@ function buildServices(deps: AppDeps, metrics: Metrics) {
     events: eventLogReader(redis, prefix),
     audit: auditLog(redis, prefix, clock, logger),
     erasure: { repository, personalData, stripe, clock, logger },
-    reconcile: reconciler({ ledger, repository, clock, stripe }),
+    reconcile,
+    acknowledge: { reconcile, acknowledgements, clock, timeZone: config.reconciliationTz },
     sessions: supporterSessions({ config, clock, repository, accessTokens, refreshTokens }),
     adminSessions: adminSessions(redis, prefix),
     mailer: deps.mailer ?? createMailer(config, logger),
@@ -133,10 +137,17 @@ export function buildApp(deps: AppDeps): Express {
   app.use(express.json({ limit: jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(operatorRoutes({ config, redis: deps.redis, metrics }, openapi));
   app.use(supporterRoutes({ config, clock: deps.clock, repository }, openapi));
-  app.use(financeRoutes({ config, events: services.events, reconcile: services.reconcile }, openapi));
-  // The act side of finance (admin keys; the audit list also finance): repairs and erasure, each audited.
+  // The act side of finance (admin keys; the audit list also finance): repairs, erasure and explanations, audited.
+  const actions = adminActions({
+    audit,
+    webhook,
+    erasure: services.erasure,
+    acknowledge: services.acknowledge,
+  });
+  app.use(
+    financeRoutes({ config, events: services.events, reconcile: services.reconcile, actions }, openapi),
+  );
   app.use(auditRoutes({ config, audit }, openapi));
-  const actions = adminActions({ audit, webhook, erasure: services.erasure });
   app.use(repairRoutes({ config, actions }, openapi));
   app.use(erasureRoutes({ config, erase: actions.erase }, openapi));
   app.use(

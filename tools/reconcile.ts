@@ -7,6 +7,7 @@
  * Redis or Stripe could not be read.
  */
 import { parseArgs } from 'node:util';
+import { acknowledgementStore } from '../src/finance/acknowledgements';
 import { ledgerReader } from '../src/finance/ledgerReader';
 import { reconcile } from '../src/finance/reconciliation';
 import { reconciliationCsvLines, reconciliationTable } from '../src/finance/reconciliationReport';
@@ -70,7 +71,8 @@ function progressReporter() {
     report({ stage, done, total }: { stage: string; done: number; total?: number }) {
       const line = `${stage}: ${done}${total === undefined ? '' : `/${total}`}`;
       if (tty) process.stderr.write(`\r${line.padEnd(last.length)}`);
-      else if (stage !== last.split(':')[0] || done % 1000 === 0) process.stderr.write(`${line}\n`);
+      else if (stage !== last.split(':')[0] || done === total || done % 10 === 0)
+        process.stderr.write(`${line}\n`);
       last = line;
     },
     end() {
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
         ledger: ledgerReader(redis, prefix, repository),
         books: stripeBooks(stripe),
         repository,
+        acknowledgements: acknowledgementStore(redis, prefix),
         clock: systemClock,
         onProgress: (p) => progress.report(p),
       },
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
     if (args.format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (args.format === 'csv') process.stdout.write(reconciliationCsvLines(report).join(''));
     else process.stdout.write(reconciliationTable(report));
-    process.exitCode = report.differences.length > 0 ? 1 : 0;
+    process.exitCode = report.unexplained > 0 ? 1 : 0;
   } catch (error) {
     progress.end();
     process.stderr.write(`reconcile: ${error instanceof Error ? error.message : String(error)}\n`);

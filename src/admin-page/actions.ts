@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
 import type { ApiKeyRole } from '../config';
+import { isCalendarDate } from '../finance/days';
 import { toAppError } from '../platform/errors';
 import { pickLocale } from '../signin/messages';
 import type { AdminPageDeps } from './deps';
@@ -58,7 +59,11 @@ export function adminActionRoutes(deps: ActionDeps): Router {
             error instanceof ConfirmMismatch ? w.confirmMismatch : w.failed(toAppError(error).detail);
           await sessions.flash(session, { ok: false, text: detail });
         }
-        res.redirect(303, pageHref(locale, { view }));
+        // Back to the dates the form was posted from, when it says.
+        const dates = Object.fromEntries(
+          ['from', 'to'].map((name) => [name, isCalendarDate(text(body, name)) ? text(body, name) : null]),
+        );
+        res.redirect(303, pageHref(locale, { view, ...dates }));
       },
     ];
   }
@@ -88,6 +93,18 @@ export function adminActionRoutes(deps: ActionDeps): Router {
         Date.parse(/(Z|[+-]\d\d:\d\d)$/.test(since) ? since : `${since}Z`),
       );
       return wordsOf(body).backfilled(report.applied, report.alreadyApplied, report.ignored, report.failed);
+    }),
+  );
+
+  router.post(
+    '/admin/reconciliation/acknowledge',
+    action(['admin'], async (session, body) => {
+      const fields = ['date', 'differenceId', 'fingerprint', 'reason'] as const;
+      const d = await deps.actions.acknowledge(
+        session.caller,
+        Object.fromEntries(fields.map((name) => [name, text(body, name)])),
+      );
+      return wordsOf(body).acknowledged(d.id);
     }),
   );
 

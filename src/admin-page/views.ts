@@ -33,7 +33,8 @@ export function reconciliationView(ctx: PageContext, v: ReconciliationView): str
     return `${form}<p class="flash error" role="alert">${h(w.reconciliationFailed(v.error ?? ''))}</p>`;
   const r = v.report;
   const differing = new Map<string, number>();
-  for (const d of r.differences) differing.set(d.date, (differing.get(d.date) ?? 0) + 1);
+  for (const d of r.differences)
+    if (!d.acknowledgement) differing.set(d.date, (differing.get(d.date) ?? 0) + 1);
   const m = formatMinor;
   const days = r.days
     .map((d) => {
@@ -46,20 +47,39 @@ export function reconciliationView(ctx: PageContext, v: ReconciliationView): str
     .join('\n');
   const side = (s: { amount: number; currency: string; fee: number | null } | null) =>
     s ? h(`${m(s.amount, s.currency)}${s.fee === null ? '' : ` (${c.fees}: ${m(s.fee, s.currency)})`}`) : '—';
+  const isAdmin = ctx.session.caller.role === 'admin';
+  const explanation = (d: Reconciliation['differences'][number]) => {
+    if (d.acknowledgement)
+      return h(
+        w.acknowledgedBy(
+          d.acknowledgement.by,
+          iso(d.acknowledgement.at).slice(0, 10),
+          d.acknowledgement.reason,
+        ),
+      );
+    if (!isAdmin) return '—';
+    const hidden = { date: d.date, differenceId: d.id, fingerprint: d.fingerprint, from: v.from, to: v.to };
+    return `<form class="inline" method="post" action="/admin/reconciliation/acknowledge">${actionFields(ctx)}
+${Object.entries(hidden)
+  .map(([name, value]) => `<input type="hidden" name="${name}" value="${h(value)}">`)
+  .join('')}
+<input name="reason" required minlength="3" maxlength="500" aria-label="${h(`${w.reason} — ${d.id}`)}" placeholder="${h(w.reason)}">
+<button type="submit">${h(w.acknowledge)}</button></form>`;
+  };
   const diffs = r.differences
     .map(
       (
         d,
-      ) => `<tr class="differs"><th scope="row">${h(d.date)}</th><td>${h(d.kind)}</td><td>${h(d.source ?? '—')}</td>
-<td>${side(d.ledger)}</td><td>${side(d.stripe)}</td><td>${h(d.detail)}</td></tr>`,
+      ) => `<tr class="${d.acknowledgement ? 'acknowledged' : 'differs'}" data-difference="${h(d.id)}"><th scope="row">${h(d.date)}</th><td>${h(d.kind)}</td><td>${h(d.source ?? '—')}</td>
+<td>${side(d.ledger)}</td><td>${side(d.stripe)}</td><td>${h(d.detail)}</td><td>${explanation(d)}</td></tr>`,
     )
     .join('\n');
   return `${form}
 <h2 id="days">${h(w.ledgerPerDay)} (${h(r.timeZone)})</h2>
 <table id="reconciliation-days"><thead><tr>${[c.date, c.currency, c.count, c.gross, c.refunds, c.disputes, c.fees, c.net, c.differs].map(th).join('')}</tr></thead>
 <tbody>${days}</tbody></table>
-<h2 id="differences">${h(r.differences.length > 0 ? w.differences(r.differences.length) : w.noDifferences)}</h2>
-${r.differences.length > 0 ? `<table id="reconciliation-differences"><thead><tr>${[c.date, c.kind, c.source, c.ledger, c.stripe, c.detail].map(th).join('')}</tr></thead><tbody>${diffs}</tbody></table>` : ''}`;
+<h2 id="differences">${h(r.differences.length > 0 ? w.differences(r.differences.length, r.unexplained) : w.noDifferences)}</h2>
+${r.differences.length > 0 ? `<table id="reconciliation-differences"><thead><tr>${[c.date, c.kind, c.source, c.ledger, c.stripe, c.detail, c.explanation].map(th).join('')}</tr></thead><tbody>${diffs}</tbody></table>` : ''}`;
 }
 
 export interface EventsView {

@@ -15,6 +15,7 @@ type ColumnKey =
   | 'ledger'
   | 'stripe'
   | 'detail'
+  | 'explanation'
   | 'id'
   | 'created'
   | 'status'
@@ -41,7 +42,11 @@ export interface AdminWords {
   show: string;
   download: string;
   ledgerPerDay: string;
-  differences: (n: number) => string;
+  differences: (n: number, unexplained: number) => string;
+  reason: string;
+  acknowledge: string;
+  acknowledgedBy: (by: string, date: string, reason: string) => string;
+  acknowledged: (id: string) => string;
   noDifferences: string;
   reconciliationFailed: (detail: string) => string;
   cols: Record<ColumnKey, string>;
@@ -93,7 +98,12 @@ export const adminWords: Record<SignInLocale, AdminWords> = {
     show: 'Afficher',
     download: 'Télécharger en CSV',
     ledgerPerDay: 'Grand livre, par jour',
-    differences: (n) => `Écarts avec Stripe : ${n}`,
+    differences: (n, u) =>
+      `Écarts avec Stripe : ${n}${u < n ? `, dont ${u} non expliqué${u > 1 ? 's' : ''}` : ''}`,
+    reason: 'Raison (sans donnée personnelle)',
+    acknowledge: 'Expliquer',
+    acknowledgedBy: (by, date, reason) => `Expliqué par ${by} le ${date} : ${reason}`,
+    acknowledged: (id) => `Écart ${id} expliqué.`,
     noDifferences: 'Aucun écart : le grand livre et Stripe concordent.',
     reconciliationFailed: (d) => `Le rapprochement n’a pas pu être calculé : ${d}`,
     cols: {
@@ -111,6 +121,7 @@ export const adminWords: Record<SignInLocale, AdminWords> = {
       ledger: 'Grand livre',
       stripe: 'Stripe',
       detail: 'Détail',
+      explanation: 'Explication',
       id: 'Identifiant',
       created: 'Créé',
       status: 'Statut',
@@ -166,7 +177,11 @@ export const adminWords: Record<SignInLocale, AdminWords> = {
     show: 'Show',
     download: 'Download as CSV',
     ledgerPerDay: 'Ledger, per day',
-    differences: (n) => `Differences with Stripe: ${n}`,
+    differences: (n, u) => `Differences with Stripe: ${n}${u < n ? `, ${u} unexplained` : ''}`,
+    reason: 'Reason (no personal data)',
+    acknowledge: 'Acknowledge',
+    acknowledgedBy: (by, date, reason) => `Acknowledged by ${by} on ${date}: ${reason}`,
+    acknowledged: (id) => `Difference ${id} acknowledged.`,
     noDifferences: 'No differences: the ledger and Stripe agree.',
     reconciliationFailed: (d) => `The reconciliation could not be computed: ${d}`,
     cols: {
@@ -184,6 +199,7 @@ export const adminWords: Record<SignInLocale, AdminWords> = {
       ledger: 'Ledger',
       stripe: 'Stripe',
       detail: 'Detail',
+      explanation: 'Explanation',
       id: 'Id',
       created: 'Created',
       status: 'Status',

@@ -32,7 +32,8 @@ export function auditRoutes(deps: AuditRouteDeps, openapi: OpenAPIRegistry): Rou
   openapi.registerPath({
     method: 'get',
     path: '/v1/admin/audit',
-    summary: 'Admin actions (replays, backfills, erasures): who, when, what, outcome; newest first',
+    summary:
+      'Admin actions (replays, backfills, erasures, acknowledgements): who, when, what, outcome; newest first',
     security: [{ apiKey: [] }],
     request: { query: auditQuerySchema },
     responses: {

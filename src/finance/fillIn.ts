@@ -19,17 +19,18 @@ export function needsFillIn({ entry, payoutId }: Settled): boolean {
 /**
  * Records the balance transactions reconciliation found as facts of the records their entries live in (the
  * same facts a webhook records when its read of Stripe succeeds), so the ledger's fee and net are filled in.
- * Idempotent: the facts join like any other. Answers how many entries were filled in.
+ * Idempotent: the facts join like any other. Answers the entries as they are now, by id (only those it
+ * filled in).
  */
 export async function fillInSettlements(
   repository: SupporterRepository,
   items: Settled[],
   now: number,
-): Promise<number> {
+): Promise<Map<string, LedgerEntry>> {
   const byOwner = new Map<string, Settled[]>();
   for (const item of items.filter(needsFillIn))
     byOwner.set(item.owner, [...(byOwner.get(item.owner) ?? []), item]);
-  let filled = 0;
+  const filled = new Map<string, LedgerEntry>();
   for (const [heldBy, settled] of byOwner) {
     let current = heldBy;
     for (let hop = 0; hop < 10; hop++) {
@@ -46,7 +47,8 @@ export async function fillInSettlements(
       if (result.outcome === 'applied') {
         await repository.journal.append({ kind: 'fill-in', at: now, owner, facts });
       }
-      filled += settled.length;
+      const after = new Map(result.ledger.map((entry) => [entry.id, entry]));
+      for (const { entry } of settled) filled.set(entry.id, after.get(entry.id) ?? entry);
       break;
     }
   }

@@ -15,7 +15,7 @@ export interface DayTotals {
   count: number;
   /** Sum of payments. */
   gross: number;
-  /** Sum of refunds (negative). */
+  /** Sum of refunds (negative), less refunds that failed and came back (positive). */
   refunds: number;
   /** Disputes taken, less disputes won back (negative or zero in the usual case). */
   disputes: number;
@@ -53,42 +53,72 @@ export interface Match {
 }
 
 /** Per-day, per-currency totals of ledger entries (dates in `timeZone`), by date then currency. */
-export function dayTotals(entries: LedgerEntry[], timeZone: string): DayTotals[] {
+export function dayTotals(entries: Iterable<LedgerEntry>, timeZone: string): DayTotals[] {
   const days = new Map<string, DayTotals>();
-  for (const e of entries) {
-    const date = localDate(e.at, timeZone);
-    const key = `${date}|${e.currency}`;
-    const day = days.get(key) ?? {
-      date,
-      currency: e.currency,
-      count: 0,
-      gross: 0,
-      refunds: 0,
-      disputes: 0,
-      fees: 0,
-      net: 0,
-      feesUnknown: 0,
-    };
-    if (e.kind === 'payment') {
-      day.count += 1;
-      day.gross += e.amount;
-    } else if (e.kind === 'refund') day.refunds += e.amount;
-    else day.disputes += e.amount;
-    if (e.fee === null) day.feesUnknown += 1;
-    else day.fees += e.fee;
-    day.net = day.gross + day.refunds + day.disputes - day.fees;
-    days.set(key, day);
-  }
+  for (const e of entries) addToDay(days, e, timeZone);
+  return sortedDays(days);
+}
+
+/** Adds an entry to its day's totals (dates in `timeZone`). */
+export function addToDay(days: Map<string, DayTotals>, e: LedgerEntry, timeZone: string): void {
+  const date = localDate(e.at, timeZone);
+  const key = `${date}|${e.currency}`;
+  const day = days.get(key) ?? {
+    date,
+    currency: e.currency,
+    count: 0,
+    gross: 0,
+    refunds: 0,
+    disputes: 0,
+    fees: 0,
+    net: 0,
+    feesUnknown: 0,
+  };
+  if (e.kind === 'payment') {
+    day.count += 1;
+    day.gross += e.amount;
+  } else if (e.kind === 'refund' || e.kind === 'refund_failure') day.refunds += e.amount;
+  else day.disputes += e.amount;
+  if (e.fee === null) day.feesUnknown += 1;
+  else day.fees += e.fee;
+  day.net = day.gross + day.refunds + day.disputes - day.fees;
+  days.set(key, day);
+}
+
+/** Day totals by date then currency. */
+export function sortedDays<T extends { date: string; currency: string }>(days: Map<string, T>): T[] {
   return [...days.values()].sort((a, b) => (a.date + a.currency < b.date + b.currency ? -1 : 1));
 }
 
-/** Balance transaction types that move a ledger entry's money (payouts, transfers and Stripe's own fees do not). */
-const ledgerTypes = new Set(['charge', 'payment', 'refund', 'payment_refund', 'adjustment']);
+/**
+ * Balance transaction types that move a reader's money, so the ledger must account for each (payouts, transfers
+ * and Stripe's own fees do not). A refund that fails comes back as `refund_failure` (`payment_failure_refund` for
+ * other payment methods); a bank debit that bounces is a `payment_reversal`, and money Stripe could not tie to a
+ * payment is `payment_unreconciled`: the ledger has no entry for these two, so each is reported, never skipped.
+ */
+export const readerMoneyTypes = new Set([
+  'charge',
+  'payment',
+  'refund',
+  'payment_refund',
+  'refund_failure',
+  'payment_failure_refund',
+  'payment_reversal',
+  'payment_unreconciled',
+  'adjustment',
+]);
+const refundFailureTypes = new Set(['refund_failure', 'payment_failure_refund']);
+const unmodelledTypes = new Set(['payment_reversal', 'payment_unreconciled']);
 
-/** The keys a balance transaction can be found under in the ledger; none for types the ledger does not keep. */
+/**
+ * The keys a balance transaction can be found under in the ledger; none for types the ledger does not keep, and
+ * one no entry has for the reader's money the ledger does not model (so it is reported as missing).
+ */
 export function transactionKeys(txn: BalanceTransactionShape): string[] {
   const source = idOf(txn.source);
-  if (!source || !ledgerTypes.has(txn.type)) return [];
+  if (!readerMoneyTypes.has(txn.type)) return [];
+  if (unmodelledTypes.has(txn.type) || !source) return [`unmodelled:${txn.id}`];
+  if (refundFailureTypes.has(txn.type)) return [`refund_failure:${source}`];
   if (/^(ch|py)_/.test(source)) {
     const intent =
       typeof txn.source === 'object' && txn.source !== null
@@ -112,6 +142,7 @@ export function entryKeys(entry: LedgerEntry): string[] {
     ];
   }
   if (entry.kind === 'refund' && s.refundId) return [`refund:${s.refundId}`];
+  if (entry.kind === 'refund_failure' && s.refundId) return [`refund_failure:${s.refundId}`];
   if (entry.kind === 'dispute' && s.disputeId) return [`dispute:${s.disputeId}`];
   if (entry.kind === 'dispute_reversal' && s.disputeId) return [`dispute_reversal:${s.disputeId}`];
   return [];
@@ -139,7 +170,13 @@ export function matchTransactions(
   return { matches, onlyInLedger: entries.filter((e) => !matched.has(e.id)), onlyInStripe };
 }
 
-/** What differs between an entry and its balance transaction, compared in the settlement currency. */
+/**
+ * What differs between an entry and its balance transaction. The ledger's own amount (the one its event recorded)
+ * is compared with Stripe's on every run, in Stripe's settlement currency: as is when the currencies agree, else
+ * converted at Stripe's rate (one minor unit of rounding tolerated). The fee is compared once the ledger holds
+ * one. The settlement the ledger copied from Stripe earlier is never the yardstick, so a difference cannot vanish
+ * because reconciliation once wrote Stripe's figure down.
+ */
 export function compareMatch({ entry, txn }: Match, date: string): Difference[] {
   const base = {
     date,
@@ -150,39 +187,43 @@ export function compareMatch({ entry, txn }: Match, date: string): Difference[] 
     stripe: { amount: txn.amount, currency: txn.currency, fee: txn.fee },
   };
   const settled = entry.settlement;
-  const differences: Difference[] = [];
-  // What the ledger says the balance moved by, in the settlement currency.
-  let expected: { amount: number; currency: string; fee: number | null } | null;
-  if (settled) expected = { amount: settled.amount, currency: settled.currency, fee: settled.fee };
-  else if (txn.currency === entry.currency)
-    expected = { amount: entry.amount, currency: entry.currency, fee: null };
-  else if (txn.exchange_rate !== null) {
-    expected = { amount: Math.round(entry.amount * txn.exchange_rate), currency: txn.currency, fee: null };
-  } else expected = null;
-
-  if (expected === null || expected.currency !== txn.currency) {
-    differences.push({
-      ...base,
-      kind: 'currency_differs',
-      detail: `the ledger has ${entry.currency}${settled ? ` settled in ${settled.currency}` : ''}, Stripe settled in ${txn.currency}`,
-    });
-    return differences;
+  const rate = txn.exchange_rate;
+  const expected =
+    txn.currency === entry.currency
+      ? { amount: entry.amount, tolerance: 0 }
+      : rate !== null
+        ? { amount: Math.round(entry.amount * rate), tolerance: 1 }
+        : null;
+  if (expected === null || (settled !== null && settled.currency !== txn.currency)) {
+    return [
+      {
+        ...base,
+        kind: 'currency_differs',
+        detail: `the ledger has ${entry.currency}${settled ? ` settled in ${settled.currency}` : ''}, Stripe settled in ${txn.currency}`,
+      },
+    ];
   }
-  // A converted amount may differ by rounding: one minor unit is tolerated only when the ledger converted it.
-  const tolerance = !settled && txn.currency !== entry.currency ? 1 : 0;
-  if (Math.abs(expected.amount - txn.amount) > tolerance) {
+  const differences: Difference[] = [];
+  if (Math.abs(expected.amount - txn.amount) > expected.tolerance) {
+    const converted =
+      txn.currency === entry.currency ? '' : ` (${entry.amount} ${entry.currency} at ${rate})`;
     differences.push({
       ...base,
       kind: 'amount_differs',
-      detail: `the ledger has ${expected.amount} ${expected.currency}, Stripe ${txn.amount} ${txn.currency}`,
+      detail: `the ledger has ${expected.amount} ${txn.currency}${converted}, Stripe ${txn.amount} ${txn.currency}`,
     });
   }
-  if (expected.fee !== null && expected.fee !== txn.fee) {
+  if (settled !== null && settled.fee !== txn.fee) {
     differences.push({
       ...base,
       kind: 'fee_differs',
-      detail: `the ledger has a fee of ${expected.fee} ${txn.currency}, Stripe ${txn.fee} ${txn.currency}`,
+      detail: `the ledger has a fee of ${settled.fee} ${txn.currency}, Stripe ${txn.fee} ${txn.currency}`,
     });
   }
   return differences;
+}
+
+/** May Stripe's fee, net and payout be written into the entry? Only where the amounts and currencies agree. */
+export function agrees(differences: Difference[]): boolean {
+  return !differences.some((d) => d.kind === 'amount_differs' || d.kind === 'currency_differs');
 }

@@ -5,10 +5,21 @@ import type { BalanceTransactionShape } from '../stripe-events/balance';
 import { idOf } from '../stripe-events/shapes';
 import type { LedgerEntry } from '../supporters/ledger';
 import type { SupporterRepository } from '../supporters/repository';
-import { localDate, spanOfDates } from './days';
+import { type AcknowledgementStore, differenceFingerprint, differenceId } from './acknowledgements';
+import { datesBetween, localDate, nextDate, previousDate, spanOfDates, startOfDay } from './days';
 import { fillInSettlements, type Settled } from './fillIn';
-import type { LedgerReader } from './ledgerReader';
-import { compareMatch, type DayTotals, type Difference, dayTotals, matchTransactions } from './matching';
+import type { LedgerReader, LocatedEntry } from './ledgerReader';
+import {
+  addToDay,
+  agrees,
+  compareMatch,
+  type DayTotals,
+  type Difference,
+  entryKeys,
+  readerMoneyTypes,
+  sortedDays,
+  transactionKeys,
+} from './matching';
 import { type StripeBooks, stripeBooks } from './stripeBooks';
 
 export interface ReconciliationRequest {
@@ -40,6 +51,15 @@ export interface PayoutLine {
   unmatched: string[];
 }
 
+/** A difference as a run reports it: with the id an admin acknowledges it by, and the acknowledgement if any. */
+export interface ReportedDifference extends Difference {
+  /** `kind/ledger entry/stripe transaction`: what the difference is about. */
+  id: string;
+  /** SHA-256 of its id and both sides' figures: an acknowledgement holds for this fingerprint only. */
+  fingerprint: string;
+  acknowledgement: { by: string; at: number; reason: string } | null;
+}
+
 export interface Reconciliation {
   from: string;
   to: string;
@@ -50,7 +70,10 @@ export interface Reconciliation {
   end: string;
   days: DayTotals[];
   stripeDays: StripeDayTotals[];
-  differences: Difference[];
+  /** Every difference, acknowledged or not, on every run until the ledger or Stripe changes. */
+  differences: ReportedDifference[];
+  /** Differences no admin has acknowledged: a month closes only at 0. */
+  unexplained: number;
   payouts: PayoutLine[];
   /** Ledger entries whose fee and net this run filled in from Stripe. */
   filledIn: number;
@@ -60,18 +83,27 @@ export interface ReconciliationDeps {
   ledger: LedgerReader;
   books: StripeBooks;
   repository: SupporterRepository;
+  acknowledgements: AcknowledgementStore;
   clock: Clock;
-  onProgress?: (progress: { stage: 'ledger' | 'stripe' | 'payouts'; done: number; total?: number }) => void;
+  onProgress?: (progress: { stage: 'days' | 'payouts'; done: number; total: number }) => void;
 }
 
-/** Entries and transactions this close outside the span are read too, so one dated either side still matches. */
-const marginMs = 86_400_000;
-const ledgerKinds = new Set(['charge', 'payment', 'refund', 'payment_refund', 'adjustment']);
+interface Held {
+  located: LocatedEntry;
+  day: number;
+}
+interface Pending {
+  txn: BalanceTransactionShape;
+  day: number;
+}
 
 /**
  * The month-end question: per day and currency, what the ledger holds, and where Stripe's balance transactions
- * for the same days disagree with it. Read the ledger → list Stripe's transactions → match on `source` and
- * compare → list each payout's contents → fill in the fees the ledger lacked → total per day.
+ * for the same days disagree with it. One day at a time, from the day before the span to the day after it (so an
+ * entry and its transaction dated either side of midnight still meet): read the day's ledger entries and Stripe's
+ * transactions → match them on `source` with what the day before left unmatched → compare each pair, and fill in
+ * the fees the ledger lacked where the amounts agree → what stays unmatched a day later is a difference. Memory
+ * holds two days, whatever the span. Then each payout's contents, then the acknowledgements.
  */
 export async function reconcile(
   deps: ReconciliationDeps,
@@ -81,59 +113,96 @@ export async function reconcile(
   const inSpan = (ms: number) => ms >= start && ms < end;
   const wanted = (...currencies: (string | null | undefined)[]) =>
     req.currency === null || currencies.includes(req.currency);
-
-  const located = await deps.ledger.between(start - marginMs, end + marginMs);
-  deps.onProgress?.({ stage: 'ledger', done: located.length });
-  const ownerOf = new Map(located.map(({ entry, owner }) => [entry.id, owner]));
-  const entries = located.map(({ entry }) => entry);
-
-  const txns: BalanceTransactionShape[] = [];
-  for await (const txn of deps.books.transactionsBetween(start - marginMs, end + marginMs)) {
-    txns.push(txn);
-    if (txns.length % 100 === 0) deps.onProgress?.({ stage: 'stripe', done: txns.length });
-  }
-  deps.onProgress?.({ stage: 'stripe', done: txns.length });
-
-  const { matches, onlyInLedger, onlyInStripe } = matchTransactions(entries, txns);
   const dateOf = (ms: number) => localDate(ms, req.timeZone);
+
   const differences: Difference[] = [];
-  for (const match of matches) {
-    const { entry, txn } = match;
-    if (!inSpan(entry.at) && !inSpan(txn.created * 1000)) continue;
-    if (!wanted(entry.currency, entry.settlement?.currency, txn.currency)) continue;
-    differences.push(...compareMatch(match, dateOf(inSpan(entry.at) ? entry.at : txn.created * 1000)));
-  }
-  for (const entry of onlyInLedger) {
-    if (inSpan(entry.at) && wanted(entry.currency, entry.settlement?.currency))
+  const days = new Map<string, DayTotals>();
+  const stripeDays = new Map<string, StripeDayTotals>();
+  const payoutTxns: BalanceTransactionShape[] = [];
+  let filledIn = 0;
+
+  const held = new Map<string, Held>();
+  const heldByKey = new Map<string, string>();
+  let pending: Pending[] = [];
+
+  /** An entry that leaves the window: counted in its day, and a difference when Stripe never had it. */
+  const release = (entry: LedgerEntry, unmatched: boolean) => {
+    for (const key of entryKeys(entry)) if (heldByKey.get(key) === entry.id) heldByKey.delete(key);
+    held.delete(entry.id);
+    if (!inSpan(entry.at)) return;
+    if (wanted(entry.currency)) addToDay(days, entry, req.timeZone);
+    if (unmatched && wanted(entry.currency, entry.settlement?.currency))
       differences.push(missingInStripe(entry, dateOf(entry.at)));
+  };
+
+  const dates = datesBetween(previousDate(req.from), nextDate(req.to));
+  for (const [day, date] of dates.entries()) {
+    const dayStart = startOfDay(date, req.timeZone);
+    const dayEnd = startOfDay(nextDate(date), req.timeZone);
+    for (const located of await deps.ledger.between(dayStart, dayEnd)) {
+      held.set(located.entry.id, { located, day });
+      for (const key of entryKeys(located.entry)) heldByKey.set(key, located.entry.id);
+    }
+    for await (const txn of deps.books.transactionsBetween(dayStart, dayEnd)) {
+      const at = txn.created * 1000;
+      if (!inSpan(at) || !wanted(txn.currency)) {
+        // Outside the span it only matches; a payout or Stripe's day totals belong to their own days.
+      } else if (txn.type === 'payout') payoutTxns.push(txn);
+      else if (readerMoneyTypes.has(txn.type)) addToStripeDay(stripeDays, txn, dateOf(at));
+      if (transactionKeys(txn).length > 0) pending.push({ txn, day });
+    }
+
+    const settled: Settled[] = [];
+    const matched: LocatedEntry[] = [];
+    pending = pending.filter(({ txn }) => {
+      const id = transactionKeys(txn)
+        .map((key) => heldByKey.get(key))
+        .find((found) => found !== undefined);
+      const match = id === undefined ? undefined : held.get(id);
+      if (!match) return true;
+      const { entry, owner } = match.located;
+      for (const key of entryKeys(entry)) if (heldByKey.get(key) === entry.id) heldByKey.delete(key);
+      held.delete(entry.id);
+      const found = compareMatch({ entry, txn }, dateOf(inSpan(entry.at) ? entry.at : txn.created * 1000));
+      if ((inSpan(entry.at) || inSpan(txn.created * 1000)) && wanted(entry.currency, txn.currency))
+        differences.push(...found);
+      if (agrees(found)) settled.push({ entry, owner, txn, payoutId: null });
+      matched.push(match.located);
+      return false;
+    });
+    const filled = await fillInSettlements(deps.repository, settled, deps.clock.now());
+    filledIn += filled.size;
+    for (const { entry } of matched) release(filled.get(entry.id) ?? entry, false);
+
+    // What the day before left unmatched has now met every day it could match.
+    for (const { located, day: heldOn } of [...held.values()]) if (heldOn < day) release(located.entry, true);
+    pending = pending.filter(({ txn, day: listedOn }) => {
+      if (listedOn === day) return true;
+      if (inSpan(txn.created * 1000) && wanted(txn.currency))
+        differences.push(missingInLedger(txn, dateOf(txn.created * 1000)));
+      return false;
+    });
+    deps.onProgress?.({ stage: 'days', done: day + 1, total: dates.length });
   }
-  for (const txn of onlyInStripe) {
+  for (const { located } of [...held.values()]) release(located.entry, true);
+  for (const { txn } of pending)
     if (inSpan(txn.created * 1000) && wanted(txn.currency))
       differences.push(missingInLedger(txn, dateOf(txn.created * 1000)));
+
+  const payouts: PayoutLine[] = [];
+  for (const [i, payoutTxn] of payoutTxns.entries()) {
+    const line = await readPayout(deps, payoutTxn, req.timeZone);
+    if (line) {
+      payouts.push(line.payout);
+      filledIn += line.filledIn;
+    }
+    deps.onProgress?.({ stage: 'payouts', done: i + 1, total: payoutTxns.length });
   }
+
   differences.sort((a, b) =>
     a.date + a.kind + (a.source ?? '') < b.date + b.kind + (b.source ?? '') ? -1 : 1,
   );
-
-  const payoutOf = new Map<string, string>();
-  const entryOfTxn = new Map(matches.map(({ entry, txn }) => [txn.id, entry.id]));
-  const payouts = await readPayouts(
-    deps,
-    txns.filter((t) => t.type === 'payout' && inSpan(t.created * 1000) && wanted(t.currency)),
-    req.timeZone,
-    payoutOf,
-    entryOfTxn,
-  );
-
-  const settled: Settled[] = matches.flatMap(({ entry, txn }) => {
-    const owner = ownerOf.get(entry.id);
-    return owner ? [{ entry, owner, txn, payoutId: payoutOf.get(txn.id) ?? null }] : [];
-  });
-  const filledIn = await fillInSettlements(deps.repository, settled, deps.clock.now());
-
-  // Totals include the fees just filled in.
-  const latest = filledIn > 0 ? (await deps.ledger.between(start, end)).map(({ entry }) => entry) : entries;
-  const spanEntries = latest.filter((e) => inSpan(e.at) && wanted(e.currency));
+  const reported = await withAcknowledgements(deps.acknowledgements, differences);
   return {
     from: req.from,
     to: req.to,
@@ -141,73 +210,101 @@ export async function reconcile(
     currency: req.currency,
     start: new Date(start).toISOString(),
     end: new Date(end).toISOString(),
-    days: dayTotals(spanEntries, req.timeZone),
-    stripeDays: stripeDayTotals(
-      txns.filter((t) => inSpan(t.created * 1000) && ledgerKinds.has(t.type) && wanted(t.currency)),
-      req.timeZone,
-    ),
-    differences,
+    days: sortedDays(days),
+    stripeDays: sortedDays(stripeDays),
+    differences: reported,
+    unexplained: reported.filter((d) => d.acknowledgement === null).length,
     payouts,
     filledIn,
   };
 }
 
-async function readPayouts(
+/** Each difference with its id, fingerprint and the acknowledgement that still holds for it. */
+async function withAcknowledgements(
+  store: AcknowledgementStore,
+  differences: Difference[],
+): Promise<ReportedDifference[]> {
+  const ids = differences.map(differenceId);
+  const found = await store.find([...new Set(ids)]);
+  return differences.map((d, i) => {
+    const id = ids[i] as string;
+    const fingerprint = differenceFingerprint(d);
+    const ack = found.get(id);
+    return {
+      ...d,
+      id,
+      fingerprint,
+      acknowledgement:
+        ack && ack.fingerprint === fingerprint ? { by: ack.by, at: ack.at, reason: ack.reason } : null,
+    };
+  });
+}
+
+/** Payout contents are read this many at a time. */
+const payoutBatch = 1000;
+
+/**
+ * What a payout carried: the ledger entries it paid out (found by their source, as payouts carry older money)
+ * and its transactions the ledger lacks. The payout is written into the entries that agree with Stripe.
+ */
+async function readPayout(
   deps: ReconciliationDeps,
-  payoutTxns: BalanceTransactionShape[],
+  payoutTxn: BalanceTransactionShape,
   timeZone: string,
-  payoutOf: Map<string, string>,
-  entryOfTxn: Map<string, string>,
-): Promise<PayoutLine[]> {
-  const lines: PayoutLine[] = [];
-  for (const [i, payoutTxn] of payoutTxns.entries()) {
-    const id = idOf(payoutTxn.source);
-    if (!id) continue;
-    const contents: BalanceTransactionShape[] = [];
-    for await (const txn of deps.books.transactionsOfPayout(id))
-      if (txn.id !== payoutTxn.id) contents.push(txn);
-    const entries: string[] = [];
-    const unmatched: string[] = [];
-    for (const txn of contents) {
-      payoutOf.set(txn.id, id);
-      // Matched above when it is near the span; else found through its source (payouts carry older money).
-      const known = entryOfTxn.get(txn.id);
-      if (known) {
-        entries.push(known);
+): Promise<{ payout: PayoutLine; filledIn: number } | null> {
+  const id = idOf(payoutTxn.source);
+  if (!id) return null;
+  const entries: string[] = [];
+  const unmatched: string[] = [];
+  let filledIn = 0;
+  let batch: BalanceTransactionShape[] = [];
+  const flush = async () => {
+    const ids = await Promise.all(batch.map((txn) => deps.ledger.entryIdFor(txn)));
+    const located = new Map(
+      (await deps.ledger.byIds(ids.filter((e): e is string => e !== null))).map((l) => [l.entry.id, l]),
+    );
+    const settled: Settled[] = [];
+    for (const [i, txn] of batch.entries()) {
+      const found = located.get(ids[i] ?? '');
+      if (!found) {
+        unmatched.push(txn.id);
         continue;
       }
-      const source = idOf(txn.source);
-      const entryId = source ? await deps.ledger.entryIdForSource(source, txn.amount) : null;
-      const exists = entryId ? (await deps.ledger.byIds([entryId])).length > 0 : false;
-      if (entryId && exists) entries.push(entryId);
-      else unmatched.push(txn.id);
+      entries.push(found.entry.id);
+      const date = localDate(txn.created * 1000, timeZone);
+      if (agrees(compareMatch({ entry: found.entry, txn }, date)))
+        settled.push({ ...found, txn, payoutId: id });
     }
-    lines.push({
+    filledIn += (await fillInSettlements(deps.repository, settled, deps.clock.now())).size;
+    batch = [];
+  };
+  for await (const txn of deps.books.transactionsOfPayout(id)) {
+    if (txn.id === payoutTxn.id) continue;
+    batch.push(txn);
+    if (batch.length === payoutBatch) await flush();
+  }
+  await flush();
+  return {
+    payout: {
       id,
       date: localDate(payoutTxn.created * 1000, timeZone),
       amount: -payoutTxn.amount,
       currency: payoutTxn.currency,
       entries,
       unmatched,
-    });
-    deps.onProgress?.({ stage: 'payouts', done: i + 1, total: payoutTxns.length });
-  }
-  return lines;
+    },
+    filledIn,
+  };
 }
 
-function stripeDayTotals(txns: BalanceTransactionShape[], timeZone: string): StripeDayTotals[] {
-  const days = new Map<string, StripeDayTotals>();
-  for (const t of txns) {
-    const date = localDate(t.created * 1000, timeZone);
-    const key = `${date}|${t.currency}`;
-    const day = days.get(key) ?? { date, currency: t.currency, count: 0, amount: 0, fees: 0, net: 0 };
-    day.count += 1;
-    day.amount += t.amount;
-    day.fees += t.fee;
-    day.net += t.net;
-    days.set(key, day);
-  }
-  return [...days.values()].sort((a, b) => (a.date + a.currency < b.date + b.currency ? -1 : 1));
+function addToStripeDay(days: Map<string, StripeDayTotals>, t: BalanceTransactionShape, date: string): void {
+  const key = `${date}|${t.currency}`;
+  const day = days.get(key) ?? { date, currency: t.currency, count: 0, amount: 0, fees: 0, net: 0 };
+  day.count += 1;
+  day.amount += t.amount;
+  day.fees += t.fee;
+  day.net += t.net;
+  days.set(key, day);
 }
 
 function missingInStripe(entry: LedgerEntry, date: string): Difference {
@@ -224,7 +321,7 @@ function missingInStripe(entry: LedgerEntry, date: string): Difference {
     stripeTransactionId: null,
     ledger: { amount: entry.amount, currency: entry.currency, fee: entry.fee },
     stripe: null,
-    detail: `the ledger has a ${entry.kind.replace('_', ' ')} Stripe's balance does not`,
+    detail: `the ledger has a ${entry.kind.replaceAll('_', ' ')} Stripe's balance does not`,
   };
 }
 
@@ -237,7 +334,10 @@ function missingInLedger(txn: BalanceTransactionShape, date: string): Difference
     stripeTransactionId: txn.id,
     ledger: null,
     stripe: { amount: txn.amount, currency: txn.currency, fee: txn.fee },
-    detail: `Stripe has a ${txn.type} the ledger does not (a missed webhook? replay or backfill it)`,
+    detail:
+      txn.type === 'payment_reversal' || txn.type === 'payment_unreconciled'
+        ? `Stripe has a ${txn.type} of the reader's money, which the ledger does not record: explain it and acknowledge it`
+        : `Stripe has a ${txn.type} the ledger does not (a missed webhook? replay or backfill it)`,
   };
 }
 

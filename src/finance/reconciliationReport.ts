@@ -26,6 +26,10 @@ const csvColumns = [
   'stripe_currency',
   'stripe_fee',
   'detail',
+  'difference_id',
+  'acknowledged_by',
+  'acknowledged_at',
+  'acknowledgement_reason',
 ] as const;
 type CsvRow = Partial<Record<(typeof csvColumns)[number], string | number | null>>;
 
@@ -68,6 +72,10 @@ export function reconciliationCsvLines(r: Reconciliation): string[] {
       stripe_currency: d.stripe?.currency ?? null,
       stripe_fee: d.stripe?.fee ?? null,
       detail: d.detail,
+      difference_id: d.id,
+      acknowledged_by: d.acknowledgement?.by ?? null,
+      acknowledged_at: d.acknowledgement ? new Date(d.acknowledgement.at).toISOString() : null,
+      acknowledgement_reason: d.acknowledgement?.reason ?? null,
     })),
     ...r.payouts.flatMap((p) => [
       ...p.entries.map((entry) => ({
@@ -145,7 +153,11 @@ export function reconciliationTable(r: Reconciliation): string {
   ];
   if (r.differences.length === 0) out.push('Differences with Stripe: none — the ledger and Stripe agree.');
   else {
-    out.push(`Differences with Stripe: ${r.differences.length}`);
+    const explained = r.differences.length - r.unexplained;
+    out.push(
+      `Differences with Stripe: ${r.differences.length}` +
+        (explained > 0 ? ` (${r.unexplained} unexplained, ${explained} acknowledged)` : ''),
+    );
     out.push(
       table(
         ['date', 'kind', 'ledger entry', 'stripe txn', 'source', 'detail'],
@@ -155,7 +167,9 @@ export function reconciliationTable(r: Reconciliation): string {
           d.ledgerEntryId ?? '-',
           d.stripeTransactionId ?? '-',
           d.source ?? '-',
-          d.detail,
+          d.acknowledgement
+            ? `${d.detail} — acknowledged by ${d.acknowledgement.by} on ${new Date(d.acknowledgement.at).toISOString().slice(0, 10)}: ${d.acknowledgement.reason}`
+            : d.detail,
         ]),
         6,
       ),

@@ -4,6 +4,7 @@ import { requireApiKey } from '../platform/apiKeys';
 import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
+import type { AdminActions } from '../repair/adminActions';
 import { z } from '../zod';
 import { startCsv, writeChunk } from './csv';
 import { decodeCursor, type EventFilter, type EventLogReader, encodeCursor } from './eventLogReader';
@@ -11,6 +12,8 @@ import { eventDetailJson, eventRowJson, streamEventsCsv } from './eventViews';
 import type { Reconciler } from './reconciliation';
 import { reconciliationCsvLines } from './reconciliationReport';
 import {
+  acknowledgementBodySchema,
+  differenceSchema,
   eventDetailSchema,
   eventIdParamsSchema,
   eventPageSchema,
@@ -27,17 +30,19 @@ const keyProblems = {
 };
 const csv = { 'text/csv': { schema: z.string() } };
 
-/** The finance read side: the event log and reconciliation against Stripe (API keys with role finance or admin). */
+/** The finance API: the event log and reconciliation against Stripe (role finance or admin), and explaining a difference (admin). */
 export interface FinanceRouteDeps {
   config: Pick<Config, 'apiKeys' | 'reconciliationTz'>;
   events: EventLogReader;
   reconcile: Reconciler;
+  actions: Pick<AdminActions, 'acknowledge'>;
 }
 
 export function financeRoutes(deps: FinanceRouteDeps, openapi: OpenAPIRegistry): Router {
   const router = Router();
   const { events } = deps;
   const financeKey = requireApiKey(deps.config.apiKeys, financeRoles);
+  const adminKey = requireApiKey(deps.config.apiKeys, ['admin']);
 
   openapi.registerPath({
     method: 'get',
@@ -131,6 +136,31 @@ export function financeRoutes(deps: FinanceRouteDeps, openapi: OpenAPIRegistry):
       return;
     }
     res.set('Cache-Control', 'no-store').json(report);
+  });
+
+  openapi.registerPath({
+    method: 'post',
+    path: '/v1/admin/reconciliation/acknowledgements',
+    summary:
+      'Explain a difference (admin): it stays listed, shown as acknowledged with who, when and why, while its figures stay as they were',
+    security: [{ apiKey: [] }],
+    request: { body: { content: { 'application/json': { schema: acknowledgementBodySchema } } } },
+    responses: {
+      200: {
+        description: 'The difference with its acknowledgement',
+        content: { 'application/json': { schema: differenceSchema } },
+      },
+      400: problemResponse('A field is missing or not valid (each one is listed)'),
+      401: problemResponse('Missing or unknown API key'),
+      403: problemResponse('A key without role admin'),
+      404: problemResponse('Reconciliation finds no such difference on that date (repaired?)'),
+      409: problemResponse('The difference has changed since it was shown (`fingerprint`)'),
+      502: problemResponse('Stripe refused to list balance transactions'),
+      503: problemResponse('Stripe or Redis unavailable, or Stripe not configured'),
+    },
+  });
+  router.post('/v1/admin/reconciliation/acknowledgements', adminKey, async (req, res) => {
+    res.json(await deps.actions.acknowledge(req.apiCaller, req.body));
   });
 
   return router;

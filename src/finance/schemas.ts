@@ -91,6 +91,59 @@ export const reconciliationQuerySchema = z
 const money = z.number().int().openapi({ description: 'integer minor units' });
 const sideSchema = z.object({ amount: money, currency: z.string(), fee: money.nullable() });
 
+const acknowledgementSchema = z
+  .object({
+    by: z.string().openapi({ description: "The admin key's name" }),
+    at: z.number().int().openapi({ description: 'ms since the epoch' }),
+    reason: z.string(),
+  })
+  .openapi('Acknowledgement');
+
+export const differenceSchema = z
+  .object({
+    id: z.string().openapi({
+      description: 'What it is about, whatever its amounts: `kind/ledger entry/stripe transaction`',
+      example: 'amount_differs/payment:pi_123/txn_456',
+    }),
+    fingerprint: z.string().openapi({ description: "SHA-256 of the id and both sides' figures (hex)" }),
+    date: z.string(),
+    kind: z.enum([
+      'missing_in_ledger',
+      'missing_in_stripe',
+      'amount_differs',
+      'currency_differs',
+      'fee_differs',
+    ]),
+    source: z.string().nullable(),
+    ledgerEntryId: z.string().nullable(),
+    stripeTransactionId: z.string().nullable(),
+    ledger: sideSchema.nullable(),
+    stripe: sideSchema.nullable(),
+    detail: z.string(),
+    acknowledgement: acknowledgementSchema.nullable().openapi({
+      description: 'Who explained it, when and why; null while unexplained (or since its figures changed)',
+    }),
+  })
+  .openapi('Difference');
+
+export const acknowledgementBodySchema = z
+  .object({
+    date: calendarDate.openapi({ description: 'The date the reconciliation lists the difference under' }),
+    differenceId: z.string().min(3).max(300),
+    fingerprint: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'the 64 hex digits of the difference shown')
+      .optional()
+      .openapi({ description: 'When given, refused (409) if the difference has changed since it was shown' }),
+    reason: z
+      .string()
+      .trim()
+      .min(3)
+      .max(500)
+      .openapi({ description: 'Why it is explained; no personal data' }),
+  })
+  .strict();
+
 export const reconciliationSchema = z
   .object({
     from: z.string(),
@@ -122,24 +175,11 @@ export const reconciliationSchema = z
         net: money,
       }),
     ),
-    differences: z.array(
-      z.object({
-        date: z.string(),
-        kind: z.enum([
-          'missing_in_ledger',
-          'missing_in_stripe',
-          'amount_differs',
-          'currency_differs',
-          'fee_differs',
-        ]),
-        source: z.string().nullable(),
-        ledgerEntryId: z.string().nullable(),
-        stripeTransactionId: z.string().nullable(),
-        ledger: sideSchema.nullable(),
-        stripe: sideSchema.nullable(),
-        detail: z.string(),
-      }),
-    ),
+    differences: z.array(differenceSchema),
+    unexplained: z
+      .number()
+      .int()
+      .openapi({ description: 'Differences without an acknowledgement that holds: a month closes at 0' }),
     payouts: z.array(
       z.object({
         id: z.string(),

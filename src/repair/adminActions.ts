@@ -1,5 +1,7 @@
 import type { AuditLog } from '../audit/auditLog';
 import { type ErasureDeps, eraseSupporter, erasureSummary } from '../erasure/eraseSupporter';
+import { type AcknowledgeDeps, acknowledgeDifference } from '../finance/acknowledge';
+import { acknowledgementBodySchema } from '../finance/schemas';
 import type { ApiCaller } from '../platform/apiKeys';
 import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
@@ -16,6 +18,7 @@ export interface AdminActionDeps {
   /** Replays and backfills go through the webhook's own pipeline. */
   webhook: WebhookDeps;
   erasure: ErasureDeps;
+  acknowledge: AcknowledgeDeps;
 }
 
 /**
@@ -49,6 +52,18 @@ export function adminActions(deps: AdminActionDeps) {
           return backfillEvents(deps.webhook, ms);
         },
         backfillSummary,
+      );
+    },
+
+    /** Explains a difference between the ledger and Stripe, so it no longer counts as unexplained. */
+    acknowledge(caller: ApiCaller | undefined, body: unknown) {
+      const request = parseRequest(acknowledgementBodySchema, body, 'body');
+      return deps.audit.record(
+        caller,
+        'difference.acknowledge',
+        request.differenceId,
+        () => acknowledgeDifference(deps.acknowledge, caller?.name ?? 'unknown', request),
+        (d) => ({ date: d.date, kind: d.kind, fingerprint: d.fingerprint, reason: request.reason }),
       );
     },
 

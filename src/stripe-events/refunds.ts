@@ -52,24 +52,44 @@ const refundStatuses: Readonly<Record<string, RefundStatus>> = {
   canceled: 'canceled',
 };
 
+/**
+ * A refund in the domain's words. `seenAt` is when the event that carries it happened: a failed refund's failure
+ * is dated by it (Stripe's refund has no failure time of its own). A status Stripe adds later reads as pending,
+ * never final, and is logged by the caller.
+ */
+function refundFact(
+  refund: RefundShape,
+  charge: { id: string | null; paymentIntentId: string | null },
+  seenAt: number,
+): RefundFact {
+  const stripeStatus = refund.status ?? 'pending';
+  const status = (Object.hasOwn(refundStatuses, stripeStatus) && refundStatuses[stripeStatus]) || 'pending';
+  return {
+    id: refund.id,
+    chargeId: idOf(refund.charge) ?? charge.id,
+    paymentIntentId: idOf(refund.payment_intent) ?? charge.paymentIntentId,
+    amount: refund.amount,
+    currency: refund.currency,
+    status,
+    createdAt: ms(refund.created),
+    ...(status === 'failed' ? { failedAt: seenAt } : {}),
+  };
+}
+
+/** Refund statuses this code does not know (a newer API's), so the caller can log them. */
+export function unknownRefundStatuses(refunds: RefundShape[]): string[] {
+  return refunds.flatMap((r) =>
+    r.status !== null && !Object.hasOwn(refundStatuses, r.status) ? [r.status] : [],
+  );
+}
+
 /** The refunds of a charge, each kept by its own id so that repeated and partial refunds add up exactly. */
-export function refundsChange(charge: ChargeShape, refunds: RefundShape[]): SupporterChange {
+export function refundsChange(charge: ChargeShape, refunds: RefundShape[], seenAt: number): SupporterChange {
   const customerId = idOf(charge.customer);
   const paymentIntentId = idOf(charge.payment_intent);
   const facts: Record<string, RefundFact> = {};
-  for (const refund of refunds) {
-    const stripeStatus = refund.status ?? 'pending';
-    const status = (Object.hasOwn(refundStatuses, stripeStatus) && refundStatuses[stripeStatus]) || 'pending';
-    facts[refund.id] = {
-      id: refund.id,
-      chargeId: idOf(refund.charge) ?? charge.id,
-      paymentIntentId: idOf(refund.payment_intent) ?? paymentIntentId,
-      amount: refund.amount,
-      currency: refund.currency,
-      status,
-      createdAt: ms(refund.created),
-    };
-  }
+  for (const refund of refunds)
+    facts[refund.id] = refundFact(refund, { id: charge.id, paymentIntentId }, seenAt);
   return {
     hints: {
       customerIds: customerId ? [customerId] : [],
@@ -89,10 +109,42 @@ const chargeRefunded: StripeEventHandler = async (ctx, event) => {
       : (await ctx.reads.chargeRefunds(charge.id)).map((r) =>
           readStripeObject(refundSchema, r, `refund ${(r as { id?: string }).id}`),
         );
-  const change = await withFeesWhenAsked(ctx, refundsChange(charge, refunds));
+  warnUnknownStatuses(ctx, event.id, refunds);
+  const change = await withFeesWhenAsked(ctx, refundsChange(charge, refunds, ms(event.created)));
   return applySupporterChange(ctx, change, event.id);
 };
 
+/**
+ * `charge.refund.updated` and `refund.failed`: one refund as it is now. When it failed, the money it withdrew came
+ * back: the ledger adds a refund-failure entry beside the refund, and the payment's grant returns with it.
+ */
+const refundChanged: StripeEventHandler = async (ctx, event) => {
+  const refund = readStripeObject(refundSchema, event.data.object, `refund`, event.api_version);
+  warnUnknownStatuses(ctx, event.id, [refund]);
+  const chargeId = idOf(refund.charge);
+  const paymentIntentId = idOf(refund.payment_intent);
+  const change: SupporterChange = {
+    hints: { customerIds: [], paymentIntentIds: paymentIntentId ? [paymentIntentId] : [] },
+    facts: {
+      refunds: { [refund.id]: refundFact(refund, { id: chargeId, paymentIntentId }, ms(event.created)) },
+    },
+    createsSupporter: false,
+    waitUnder: paymentIntentId ?? chargeId,
+  };
+  return applySupporterChange(ctx, await withFeesWhenAsked(ctx, change), event.id);
+};
+
+function warnUnknownStatuses(
+  ctx: Parameters<StripeEventHandler>[0],
+  eventId: string,
+  refunds: RefundShape[],
+) {
+  for (const status of unknownRefundStatuses(refunds))
+    ctx.logger.warn({ eventId, status }, 'a refund status this version does not know: read as pending');
+}
+
 export const refundEventHandlers: Record<string, StripeEventHandler> = {
   'charge.refunded': chargeRefunded,
+  'charge.refund.updated': refundChanged,
+  'refund.failed': refundChanged,
 };

@@ -6,13 +6,17 @@ import type { SupporterRecord } from './record';
  * entry exists exactly once per Stripe object however often and in whatever order its events arrive.
  */
 
-export type LedgerEntryKind = 'payment' | 'refund' | 'dispute' | 'dispute_reversal';
+/** A `refund_failure` is a refund that failed: its money came back to the balance (the refund entry stays). */
+export type LedgerEntryKind = 'payment' | 'refund' | 'refund_failure' | 'dispute' | 'dispute_reversal';
 
 export interface LedgerEntry {
   /** `${kind}:${stripe object id}`: one entry per movement, whatever happens. */
   id: string;
   kind: LedgerEntryKind;
-  /** Signed, integer minor units: payments and dispute reversals are positive, refunds and disputes negative. */
+  /**
+   * Signed, integer minor units: payments, refund failures and dispute reversals are positive, refunds and
+   * disputes negative.
+   */
   amount: number;
   currency: string;
   /**
@@ -87,15 +91,37 @@ export function deriveLedgerEntries(record: SupporterRecord): LedgerEntry[] {
     });
   }
   for (const r of Object.values(record.refunds)) {
-    if (r.status === 'failed' || r.status === 'canceled') continue;
+    // Canceled before it was processed: no money moved.
+    if (r.status === 'canceled') continue;
+    const refundTxns = balanceTransactionsOf(txns, r.id);
+    const stripe = { ...noIds, paymentIntentId: r.paymentIntentId, chargeId: r.chargeId, refundId: r.id };
     entries.push({
       ...base,
-      ...withSettlement(-r.amount, r.currency, balanceTransactionsOf(txns, r.id)[0]),
+      ...withSettlement(
+        -r.amount,
+        r.currency,
+        refundTxns.find((t) => t.amount <= 0),
+      ),
       id: `refund:${r.id}`,
       kind: 'refund',
       at: r.createdAt,
-      stripe: { ...noIds, paymentIntentId: r.paymentIntentId, chargeId: r.chargeId, refundId: r.id },
+      stripe,
     });
+    // A failed refund took the money out and gave it back: two lines, as in Stripe's balance.
+    if (r.status === 'failed') {
+      entries.push({
+        ...base,
+        ...withSettlement(
+          r.amount,
+          r.currency,
+          refundTxns.find((t) => t.amount > 0),
+        ),
+        id: `refund_failure:${r.id}`,
+        kind: 'refund_failure',
+        at: r.failedAt ?? r.createdAt,
+        stripe,
+      });
+    }
   }
   for (const d of Object.values(record.disputes)) {
     // An inquiry takes nothing from the balance.

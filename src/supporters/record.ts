@@ -42,6 +42,8 @@ export interface RefundFact {
   currency: string;
   status: RefundStatus;
   createdAt: number;
+  /** When Stripe reported it failed (the money came back to the balance); absent while it has not. */
+  failedAt?: number;
 }
 
 export interface DisputeFact {
@@ -297,13 +299,22 @@ function finalFirst<T extends { status: string }>(a: T, b: T, isFinal: (status: 
   return a.status <= b.status ? a : b;
 }
 
+/** A refund that failed after it succeeded (Stripe's can) is failed: between final statuses, failure wins. */
 function joinRefund(a: RefundFact, b: RefundFact): RefundFact {
-  const winner = finalFirst(a, b, (status) => refundSettled.has(status));
+  const winner =
+    (a.status === 'failed') !== (b.status === 'failed')
+      ? a.status === 'failed'
+        ? a
+        : b
+      : finalFirst(a, b, (status) => refundSettled.has(status));
+  const failures = [a.failedAt, b.failedAt].filter((t): t is number => t !== undefined);
+  const { failedAt: _, ...rest } = winner;
   return {
-    ...winner,
+    ...rest,
     chargeId: pick(a.chargeId, b.chargeId),
     paymentIntentId: pick(a.paymentIntentId, b.paymentIntentId),
     createdAt: Math.min(a.createdAt, b.createdAt),
+    ...(failures.length > 0 ? { failedAt: Math.min(...failures) } : {}),
   };
 }
 

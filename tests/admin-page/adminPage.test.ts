@@ -4,9 +4,10 @@ import { scanKeys } from '../../src/platform/redis';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
 import { stripeEventLog } from '../../src/webhooks/eventLog';
+import { balanceTxn, stripeHasBooks } from '../finance/stripeBooks';
 import { entitlementsOf, siteKey } from '../fixtures/site';
-import { unix } from '../fixtures/stripe/builders';
-import { useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { checkoutSession, event, unix } from '../fixtures/stripe/builders';
+import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import { failThenSubscribe, monthlyInvoice } from '../fixtures/stripe/failedRenewal';
 import type { TestApp } from '../helpers/app';
 import { adminKey, adminKeyName, createAdminTestApp, financeKey } from '../repair/adminApp';
@@ -175,6 +176,68 @@ describe('the finance page /admin', () => {
     const audit = await request(t.app).get('/admin?view=audit').set('Cookie', session.cookie);
     expect(audit.text).toContain(`${adminKeyName} (admin)`);
     expect(audit.text.match(/event\.replay/g)).toHaveLength(2);
+  });
+
+  it('an admin explains a difference from its row: back on the same dates, shown as acknowledged, audited', async () => {
+    const paidAt = '2026-10-20T10:00:00Z';
+    expect(
+      (
+        await deliver(
+          t,
+          event('checkout.session.completed', checkoutSession({ amount: 1000, paymentIntent: 'pi_diff' }), {
+            created: unix(paidAt),
+          }),
+        )
+      ).status,
+    ).toBe(200);
+    const txn = balanceTxn({
+      id: 'txn_diff',
+      source: 'ch_diff',
+      type: 'charge',
+      amount: 900,
+      currency: 'eur',
+      fee: 30,
+      created: paidAt,
+      paymentIntent: 'pi_diff',
+    });
+    stripeHasBooks({ transactions: [txn] });
+    const session = await signIn(adminKey);
+    const dates = { from: '2026-10-01', to: '2026-10-31' };
+    const page = await request(t.app)
+      .get(`/admin?view=reconciliation&lang=fr&from=${dates.from}&to=${dates.to}`)
+      .set('Cookie', session.cookie);
+    expect(page.text).toContain('Écarts avec Stripe : 1');
+    const fingerprint = /name="fingerprint" value="([0-9a-f]{64})"/.exec(page.text)?.[1] as string;
+    expect(fingerprint).toBeDefined();
+
+    const res = await post('/admin/reconciliation/acknowledge', session, {
+      csrf: session.csrf,
+      lang: 'fr',
+      back: 'reconciliation',
+      ...dates,
+      date: '2026-10-20',
+      differenceId: 'amount_differs/payment:pi_diff/txn_diff',
+      fingerprint,
+      reason: 'Écart de 1 € réglé avec Stripe, ticket 88',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/admin?lang=fr&view=reconciliation&from=2026-10-01&to=2026-10-31');
+    const after = await request(t.app)
+      .get(res.headers.location as string)
+      .set('Cookie', session.cookie);
+    expect(after.text).toContain('Écart amount_differs/payment:pi_diff/txn_diff expliqué.');
+    expect(after.text).toContain('Écarts avec Stripe : 1, dont 0 non expliqué');
+    expect(after.text).toContain(
+      `Expliqué par ${adminKeyName} le 2026-11-02 : Écart de 1 € réglé avec Stripe, ticket 88`,
+    );
+    expect(after.text).not.toContain('name="fingerprint"');
+    const audit = await request(t.app).get('/admin?view=audit').set('Cookie', session.cookie);
+    expect(audit.text).toContain('difference.acknowledge');
+
+    // A finance session sees it, and may not explain one.
+    const finance = await signIn(financeKey);
+    const refused = await post('/admin/reconciliation/acknowledge', finance, { csrf: finance.csrf });
+    expect(refused.status).toBe(403);
   });
 
   it('the events CSV downloads as text/csv, through the API’s CSV columns', async () => {

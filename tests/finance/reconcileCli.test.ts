@@ -39,7 +39,8 @@ describe('the month-end command (tools/reconcile.ts)', () => {
       ['--from', '2026-11-01', '--to', '2026-11-30'],
       await envWithBooks(agreeingTransactions()),
     );
-    expect(run.stderr).toContain('stripe: 10');
+    // Day by day, from the day before the month to the day after it.
+    expect(run.stderr).toContain('days: 32/32');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Reconciliation 2026-11-01 → 2026-11-30 (UTC)');
     expect(run.stdout).toMatch(

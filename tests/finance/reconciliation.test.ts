@@ -203,7 +203,7 @@ describe('reconciliation', () => {
         /^section,date,currency,kind,count,gross,refunds,disputes,fees,net,fees_unknown,/,
       );
       // The refund Stripe does not list keeps an unknown fee.
-      expect(lines).toContain('day,2026-11-03,eur,,2,6000,-2800,0,140,3060,1,,,,,,,,,,,');
+      expect(lines).toContain('day,2026-11-03,eur,,2,6000,-2800,0,140,3060,1,,,,,,,,,,,,,,,');
       expect(lines.filter((l) => l.startsWith('difference,'))).toEqual([
         expect.stringMatching(
           /^difference,2026-11-03,eur,missing_in_stripe,.*refund:re_fin2,,re_fin2,-2500,eur,,/,

@@ -28,7 +28,12 @@ const shapeOf: Record<string, ZodType> = {
 };
 
 /** Types the service applies that the stand-in never renders (it neither voids invoices nor marks them uncollectible). */
-const notRendered = ['invoice.voided', 'invoice.marked_uncollectible'];
+const notRendered = [
+  'charge.refund.updated',
+  'refund.failed',
+  'invoice.voided',
+  'invoice.marked_uncollectible',
+];
 
 let month: SampleMonth;
 beforeAll(async () => {
