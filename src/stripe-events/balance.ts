@@ -82,8 +82,8 @@ export function withBalanceTransactions(
 }
 
 /**
- * Reads from Stripe the balance transactions of the paid payments and the refunds a change records, and adds
- * them (and each payment's charge id) to its facts. Best effort: what cannot be read is left out and logged.
+ * Reads from Stripe the balance transactions of the paid payments and the refunds a change records (a failed
+ * refund's failure too), and adds them (and each payment's charge id) to its facts. Best effort: what cannot be read is left out and logged.
  */
 export async function withFeesFromStripe(
   reads: StripeReads,
@@ -91,9 +91,7 @@ export async function withFeesFromStripe(
   change: SupporterChange,
 ): Promise<SupporterChange> {
   const payments = Object.values(change.facts.payments ?? {}).filter((p) => p.status === 'paid');
-  const refunds = Object.values(change.facts.refunds ?? {}).filter(
-    (r) => r.status === 'succeeded' || r.status === 'pending',
-  );
+  const refunds = Object.values(change.facts.refunds ?? {}).filter((r) => r.status !== 'canceled');
   if (payments.length === 0 && refunds.length === 0) return change;
   const found: Record<string, BalanceTransactionFact> = {};
   const paymentsWithCharge: Record<string, PaymentFact> = {};
@@ -120,8 +118,10 @@ export async function withFeesFromStripe(
     ...refunds.map((refund) =>
       attempt(refund.id, async () => {
         const read = await reads.refundWithBalance(refund.id);
-        const fact = read ? balanceTransactionFact(read.balance_transaction) : null;
-        if (fact) found[fact.id] = fact;
+        for (const txn of [read?.balance_transaction, read?.failure_balance_transaction]) {
+          const fact = txn ? balanceTransactionFact(txn) : null;
+          if (fact) found[fact.id] = fact;
+        }
       }),
     ),
   ]);

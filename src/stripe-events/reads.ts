@@ -22,7 +22,7 @@ export interface StripeReads {
     chargeId: string | null;
     paymentIntentId: string | null;
   }): Promise<Stripe.Charge | null>;
-  /** A refund with its balance transaction expanded; null if unknown. */
+  /** A refund with its balance transactions expanded (and the one of its failure, if it failed); null if unknown. */
   refundWithBalance(refundId: string): Promise<Stripe.Refund | null>;
 }
 
@@ -67,7 +67,9 @@ export function stripeReads(stripe: Stripe | null): StripeReads {
     },
     refundWithBalance: (refundId) =>
       fromStripe(`refund ${refundId}`, () =>
-        requireStripe(stripe).refunds.retrieve(refundId, { expand: ['balance_transaction'] }),
+        requireStripe(stripe).refunds.retrieve(refundId, {
+          expand: ['balance_transaction', 'failure_balance_transaction'],
+        }),
       ),
   };
 }

@@ -17,7 +17,16 @@ export const financeApiKeys = `${apiKeysEnv},boss:admin:${sha256(adminKey)}`;
 export interface TxnOptions {
   id: string;
   source: string;
-  type: 'charge' | 'payment' | 'refund' | 'adjustment' | 'payout' | 'stripe_fee';
+  type:
+    | 'charge'
+    | 'payment'
+    | 'refund'
+    | 'refund_failure'
+    | 'payment_reversal'
+    | 'payment_unreconciled'
+    | 'adjustment'
+    | 'payout'
+    | 'stripe_fee';
   amount: number;
   currency: string;
   fee?: number;

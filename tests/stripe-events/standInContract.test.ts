@@ -29,10 +29,10 @@ const shapeOf: Record<string, ZodType> = {
 
 /** Types the service applies that the stand-in never renders (it neither voids invoices nor marks them uncollectible). */
 const notRendered = [
-  'charge.refund.updated',
-  'refund.failed',
   'invoice.voided',
   'invoice.marked_uncollectible',
+  'charge.refund.updated',
+  'refund.failed',
 ];
 
 let month: SampleMonth;
