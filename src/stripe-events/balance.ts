@@ -83,13 +83,15 @@ export function withBalanceTransactions(
 
 /**
  * Reads from Stripe the balance transactions of the paid payments and the refunds a change records (a failed
- * refund's failure too), and adds them (and each payment's charge id) to its facts. Best effort: what cannot be read is left out and logged.
+ * refund's failure too), and adds them (and each payment's charge id) to its facts, so every ledger entry has its
+ * charge, fee and net from the start. Best effort: what cannot be read is left out and logged (the event still
+ * applies; reconciliation fills the fee in later).
  */
 export async function withFeesFromStripe(
-  reads: StripeReads,
-  logger: Logger,
+  ctx: { reads: StripeReads; logger: Logger },
   change: SupporterChange,
 ): Promise<SupporterChange> {
+  const { reads, logger } = ctx;
   const payments = Object.values(change.facts.payments ?? {}).filter((p) => p.status === 'paid');
   const refunds = Object.values(change.facts.refunds ?? {}).filter((r) => r.status !== 'canceled');
   if (payments.length === 0 && refunds.length === 0) return change;
@@ -133,12 +135,4 @@ export async function withFeesFromStripe(
           facts: { ...change.facts, payments: { ...change.facts.payments, ...paymentsWithCharge } },
         };
   return withBalanceTransactions(withCharges, found);
-}
-
-/** `withFeesFromStripe` when the context asks for fees at recording time (`readFees`); the change as is otherwise. */
-export function withFeesWhenAsked(
-  ctx: { reads: StripeReads; logger: Logger; readFees?: boolean },
-  change: SupporterChange,
-): Promise<SupporterChange> {
-  return ctx.readFees ? withFeesFromStripe(ctx.reads, ctx.logger, change) : Promise.resolve(change);
 }

@@ -4,7 +4,7 @@ import { type AppliedChange, applySupporterChange, type SupporterChange } from '
 import { normaliseEmail } from '../supporters/identity';
 import type { PaymentFact, SupporterFacts } from '../supporters/record';
 import { z } from '../zod';
-import { withFeesWhenAsked } from './balance';
+import { withFeesFromStripe } from './balance';
 import { ignored, type StripeEventContext, type StripeEventHandler } from './context';
 import {
   chosenSupporter,
@@ -177,7 +177,7 @@ export async function applyCheckoutSession(
   });
   if (!change) return ignored;
   // The webhook records the fee too; the reader's token claim does not wait for it.
-  const withFees = options.eventId ? await withFeesWhenAsked(ctx, change) : change;
+  const withFees = options.eventId ? await withFeesFromStripe(ctx, change) : change;
   return applySupporterChange(ctx, withFees, options.eventId ?? null);
 }
 

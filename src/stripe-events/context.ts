@@ -10,11 +10,6 @@ import type { StripeEventEnvelope } from './shapes';
 export interface StripeEventContext extends SupporterContext {
   reads: StripeReads;
   clock: Clock;
-  /**
-   * Read each recorded payment's and refund's balance transaction from Stripe at once, so the ledger has its fee
-   * and net from the start (a failed read only leaves them unknown). Off: reconciliation fills them in.
-   */
-  readFees?: boolean;
 }
 
 /** Applies one event type; throws an AppError (503) when Stripe cannot be read, and any error to fail it. */

@@ -2,7 +2,7 @@ import type { z as zod } from 'zod';
 import { applySupporterChange, type SupporterChange } from '../supporters/applyChange';
 import { emptyRecord, factsOf, mergeFacts } from '../supporters/record';
 import { z } from '../zod';
-import { withFeesWhenAsked } from './balance';
+import { withFeesFromStripe } from './balance';
 import { ignored, type StripeEventContext, type StripeEventHandler } from './context';
 import {
   chosenSupporter,
@@ -213,7 +213,7 @@ async function applyWithSubscription(
   const combined = subscription
     ? combineChanges(change, subscriptionChange(subscription, ctx.clock.now()))
     : change;
-  return applySupporterChange(ctx, await withFeesWhenAsked(ctx, combined), eventId);
+  return applySupporterChange(ctx, await withFeesFromStripe(ctx, combined), eventId);
 }
 
 export const invoiceEventHandlers: Record<string, StripeEventHandler> = {

@@ -2,7 +2,7 @@ import type { z as zod } from 'zod';
 import { applySupporterChange, type SupporterChange } from '../supporters/applyChange';
 import type { RefundFact, RefundStatus } from '../supporters/record';
 import { z } from '../zod';
-import { withFeesWhenAsked } from './balance';
+import { withFeesFromStripe } from './balance';
 import type { StripeEventHandler } from './context';
 import { expandable, idOf, ms, readStripeObject, unixTime } from './shapes';
 
@@ -110,7 +110,7 @@ const chargeRefunded: StripeEventHandler = async (ctx, event) => {
           readStripeObject(refundSchema, r, `refund ${(r as { id?: string }).id}`),
         );
   warnUnknownStatuses(ctx, event.id, refunds);
-  const change = await withFeesWhenAsked(ctx, refundsChange(charge, refunds, ms(event.created)));
+  const change = await withFeesFromStripe(ctx, refundsChange(charge, refunds, ms(event.created)));
   return applySupporterChange(ctx, change, event.id);
 };
 
@@ -131,7 +131,7 @@ const refundChanged: StripeEventHandler = async (ctx, event) => {
     createsSupporter: false,
     waitUnder: paymentIntentId ?? chargeId,
   };
-  return applySupporterChange(ctx, await withFeesWhenAsked(ctx, change), event.id);
+  return applySupporterChange(ctx, await withFeesFromStripe(ctx, change), event.id);
 };
 
 function warnUnknownStatuses(

@@ -1,13 +1,12 @@
-import nock from 'nock';
 import request from 'supertest';
 import { scanKeys } from '../../src/platform/redis';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
 import { stripeEventLog } from '../../src/webhooks/eventLog';
-import { balanceTxn, stripeHasBooks } from '../finance/stripeBooks';
+import { balanceTxn, stripeHasBooks, stripeHasPaymentIntent } from '../finance/stripeBooks';
 import { entitlementsOf, siteKey } from '../fixtures/site';
 import { checkoutSession, event, unix } from '../fixtures/stripe/builders';
-import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { clearStripeApi, deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import { failThenSubscribe, monthlyInvoice } from '../fixtures/stripe/failedRenewal';
 import type { TestApp } from '../helpers/app';
 import { adminKey, adminKeyName, createAdminTestApp, financeKey } from '../repair/adminApp';
@@ -23,7 +22,7 @@ describe('the finance page /admin', () => {
     t = await createAdminTestApp();
   });
   afterEach(async () => {
-    nock.cleanAll();
+    clearStripeApi();
     await t.close();
   });
 
@@ -180,16 +179,6 @@ describe('the finance page /admin', () => {
 
   it('an admin explains a difference from its row: back on the same dates, shown as acknowledged, audited', async () => {
     const paidAt = '2026-10-20T10:00:00Z';
-    expect(
-      (
-        await deliver(
-          t,
-          event('checkout.session.completed', checkoutSession({ amount: 1000, paymentIntent: 'pi_diff' }), {
-            created: unix(paidAt),
-          }),
-        )
-      ).status,
-    ).toBe(200);
     const txn = balanceTxn({
       id: 'txn_diff',
       source: 'ch_diff',
@@ -200,6 +189,18 @@ describe('the finance page /admin', () => {
       created: paidAt,
       paymentIntent: 'pi_diff',
     });
+    // Stripe's own transaction says 9 € where the event said 10 €.
+    stripeHasPaymentIntent('pi_diff', 'ch_diff', txn);
+    expect(
+      (
+        await deliver(
+          t,
+          event('checkout.session.completed', checkoutSession({ amount: 1000, paymentIntent: 'pi_diff' }), {
+            created: unix(paidAt),
+          }),
+        )
+      ).status,
+    ).toBe(200);
     stripeHasBooks({ transactions: [txn] });
     const session = await signIn(adminKey);
     const dates = { from: '2026-10-01', to: '2026-10-31' };

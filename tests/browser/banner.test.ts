@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import nock from 'nock';
+import { clearStripeApi } from '../fixtures/stripe/deliver';
 import {
   artifactsDir,
   type BrowserHarness,
@@ -27,7 +28,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await Promise.all(open.map((p) => p.context.close()));
   open = [];
-  nock.cleanAll();
+  clearStripeApi();
 });
 afterAll(async () => {
   nock.enableNetConnect();

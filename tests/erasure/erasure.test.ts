@@ -16,7 +16,7 @@ import {
   subscription,
   unix,
 } from '../fixtures/stripe/builders';
-import { deliver, stripeHasSubscription, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { clearStripeApi, deliver, stripeHasSubscription, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import type { TestApp } from '../helpers/app';
 import { adminKey, createAdminTestApp, dumpPrefix, keysMentioning, withKey } from '../repair/adminApp';
 
@@ -32,7 +32,7 @@ describe('erasing a supporter', () => {
     customerId = stripeId('cus');
   });
   afterEach(async () => {
-    nock.cleanAll();
+    clearStripeApi();
     await t.close();
   });
 

@@ -7,10 +7,11 @@ import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
 import { charge, checkoutSession, event, refund, unix } from '../fixtures/stripe/builders';
 import { useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { feeReadsFail } from '../fixtures/stripe/fakeBooks';
 import { createTestApp, nockedStripe, type TestApp } from '../helpers/app';
 import { balanceTxn, stripeHasPaymentIntent } from './stripeBooks';
 
-/** The webhook handlers with `readFees` on: each payment's and refund's fee is read from Stripe as it is recorded. */
+/** The webhook handlers: each payment's and refund's fee is read from Stripe as it is recorded. */
 describe('fees read when a payment is recorded', () => {
   let t: TestApp;
   let ctx: StripeEventContext;
@@ -22,7 +23,6 @@ describe('fees read when a payment is recorded', () => {
       logger: pino({ level: 'silent' }),
       reads: stripeReads(nockedStripe()),
       clock: t.clock,
-      readFees: true,
     };
   });
   afterEach(async () => {
@@ -71,10 +71,7 @@ describe('fees read when a payment is recorded', () => {
   });
 
   it('when Stripe fails to give a refund’s fee, the refund is still recorded, with its fee unknown', async () => {
-    nock('https://api.stripe.com')
-      .get('/v1/refunds/re_rec')
-      .query(true)
-      .reply(500, { error: { type: 'api_error', message: 'down' } });
+    feeReadsFail();
     const re = refund({
       id: 're_rec',
       charge: 'ch_x',

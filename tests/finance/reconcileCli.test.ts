@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { runTool } from '../helpers/tool';
-import { agreeingTransactions, monthEvents } from './scenario';
+import { agreeingTransactions, monthEvents, stripeAnswersFeeReads } from './scenario';
 import type { BookTransaction } from './stripeBooks';
 import { startBooksServer } from './stripeBooks';
 
@@ -15,6 +15,7 @@ describe('the month-end command (tools/reconcile.ts)', () => {
   useFakeStripeApi();
   beforeAll(async () => {
     t = await createTestApp();
+    stripeAnswersFeeReads();
     for (const e of monthEvents()) expect((await deliver(t, e)).status).toBe(200);
   });
   afterAll(async () => {

@@ -1,12 +1,12 @@
-import nock from 'nock';
 import request from 'supertest';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
 import { financeKey } from '../fixtures/site';
 import { checkoutSession, event, unix } from '../fixtures/stripe/builders';
-import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { clearStripeApi, deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { feeReadsFail } from '../fixtures/stripe/fakeBooks';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { agreeingTransactions, expectedDaysUtc, monthEvents } from './scenario';
+import { agreeingTransactions, expectedDaysUtc, monthEvents, stripeAnswersFeeReads } from './scenario';
 import { balanceTxn, financeApiKeys, stripeHasBooks } from './stripeBooks';
 
 describe('reconciliation', () => {
@@ -24,6 +24,7 @@ describe('reconciliation', () => {
       .set('Accept', accept);
 
   async function deliverMonth(): Promise<void> {
+    stripeAnswersFeeReads();
     for (const e of monthEvents()) {
       const res = await deliver(t, e);
       expect(res.status).toBe(200);
@@ -107,7 +108,7 @@ describe('reconciliation', () => {
       // A first run records Stripe's figures in the ledger; then Stripe's books change under it.
       stripeHasBooks({ transactions: agreeingTransactions() });
       expect((await reconciliation({ from: '2026-11-01', to: '2026-11-30' })).body.differences).toEqual([]);
-      nock.cleanAll();
+      clearStripeApi();
       const txns = agreeingTransactions()
         .filter((t) => t.id !== 'txn_re_fin2')
         .map((t) => {
@@ -202,18 +203,19 @@ describe('reconciliation', () => {
       expect(lines[0]).toMatch(
         /^section,date,currency,kind,count,gross,refunds,disputes,fees,net,fees_unknown,/,
       );
-      // The refund Stripe does not list keeps an unknown fee.
-      expect(lines).toContain('day,2026-11-03,eur,,2,6000,-2800,0,140,3060,1,,,,,,,,,,,,,,,');
+      // Every fee was read as its payment or refund was recorded: none is unknown.
+      expect(lines).toContain('day,2026-11-03,eur,,2,6000,-2800,0,140,3060,0,,,,,,,,,,,,,,,');
       expect(lines.filter((l) => l.startsWith('difference,'))).toEqual([
         expect.stringMatching(
-          /^difference,2026-11-03,eur,missing_in_stripe,.*refund:re_fin2,,re_fin2,-2500,eur,,/,
+          /^difference,2026-11-03,eur,missing_in_stripe,.*refund:re_fin2,,re_fin2,-2500,eur,0,,,,/,
         ),
       ]);
     });
   });
 
-  it('a payment recorded without its fee gets it, and its charge, filled in by reconciliation, once', async () => {
+  it('a payment recorded while Stripe could not give its fee is applied, and reconciliation fills the fee and charge in, once', async () => {
     t = await createTestApp({ env: { API_KEYS: financeApiKeys } });
+    feeReadsFail();
     const session = checkoutSession({ amount: 1500, paymentIntent: 'pi_nofee', siteUserId: 'nofee' });
     const res = await deliver(
       t,

@@ -6,6 +6,7 @@ import nock from 'nock';
 import type Stripe from 'stripe';
 import { apiKeysEnv } from '../fixtures/site';
 import { unix } from '../fixtures/stripe/builders';
+import { answerPaymentIntent, answerRefund } from '../fixtures/stripe/fakeBooks';
 
 /** Stripe's books as tests fake them: balance transactions (listed, paginated, expanded) and payouts. */
 
@@ -141,22 +142,11 @@ export async function startBooksServer(books: Books): Promise<{ url: string; ser
 /** Stripe answers the payment intent with its latest charge and that charge's balance transaction. */
 export function stripeHasPaymentIntent(pi: string, chargeId: string, txn: BookTransaction): void {
   const { _paymentIntent, ...bt } = txn;
-  nock('https://api.stripe.com')
-    .persist()
-    .get(`/v1/payment_intents/${pi}`)
-    .query(true)
-    .reply(200, {
-      id: pi,
-      object: 'payment_intent',
-      latest_charge: { id: chargeId, object: 'charge', payment_intent: pi, balance_transaction: bt },
-    });
+  answerPaymentIntent(pi, chargeId, bt);
 }
 
 /** Stripe answers the refund with its balance transaction expanded. */
 export function stripeHasRefund(refundId: string, txn: BookTransaction): void {
-  nock('https://api.stripe.com')
-    .persist()
-    .get(`/v1/refunds/${refundId}`)
-    .query(true)
-    .reply(200, { id: refundId, object: 'refund', balance_transaction: txn });
+  const { _paymentIntent, ...bt } = txn;
+  answerRefund(refundId, bt);
 }

@@ -1,10 +1,9 @@
-import nock from 'nock';
 import request from 'supertest';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
 import { stripeEventLog } from '../../src/webhooks/eventLog';
 import { entitlementsOf } from '../fixtures/site';
-import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { clearStripeApi, deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import {
   failThenSubscribe,
   type MonthlyInvoice,
@@ -23,7 +22,7 @@ describe('replaying a stored event', () => {
     scenario = monthlyInvoice('pi_replayed', 'u-replay');
   });
   afterEach(async () => {
-    nock.cleanAll();
+    clearStripeApi();
     await t.close();
   });
 

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import request from 'supertest';
-import { useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { clearStripeApi, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import type { TestApp } from '../helpers/app';
 import { adminKey, adminKeyName, createAdminTestApp, financeKey, withKey } from './adminApp';
 
@@ -11,7 +11,7 @@ describe('who may repair and erase', () => {
     t = await createAdminTestApp();
   });
   afterEach(async () => {
-    nock.cleanAll();
+    clearStripeApi();
     await t.close();
   });
 

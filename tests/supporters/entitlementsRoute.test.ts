@@ -1,10 +1,9 @@
-import nock from 'nock';
 import request from 'supertest';
 import { findSupporterId, loadSupporter, supporterStanding } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
 import { createSiteTestApp, entitlementsOf, siteKey } from '../fixtures/site';
 import { checkoutSession, customer, event, stripeId, unix } from '../fixtures/stripe/builders';
-import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { clearStripeApi, deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import type { TestApp } from '../helpers/app';
 
 const paidAt = unix('2026-11-02T10:00:00Z');
@@ -16,7 +15,7 @@ describe('GET /v1/entitlements', () => {
     t = await createSiteTestApp();
   });
   afterEach(async () => {
-    nock.cleanAll();
+    clearStripeApi();
     await t.close();
   });
 

@@ -3,7 +3,7 @@ import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
 import { createSiteTestApp, entitlementsOf } from '../fixtures/site';
 import { checkoutSession, event, stripeId, subscription, unix } from '../fixtures/stripe/builders';
-import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { clearStripeApi, deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import type { TestApp } from '../helpers/app';
 
 describe('simultaneous deliveries', () => {
@@ -16,7 +16,7 @@ describe('simultaneous deliveries', () => {
     b = await createSiteTestApp({ prefix: a.prefix });
   });
   afterEach(async () => {
-    nock.cleanAll();
+    clearStripeApi();
     await b.close();
     await a.close();
   });

@@ -1,8 +1,7 @@
-import nock from 'nock';
 import { stripeEventLog } from '../../src/webhooks/eventLog';
 import { createSiteTestApp, entitlementsOf } from '../fixtures/site';
 import { checkoutSession, dispute, event, invoice, stripeId, unix } from '../fixtures/stripe/builders';
-import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { clearStripeApi, deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import type { TestApp } from '../helpers/app';
 
 describe('the event log', () => {
@@ -12,7 +11,7 @@ describe('the event log', () => {
     t = await createSiteTestApp();
   });
   afterEach(async () => {
-    nock.cleanAll();
+    clearStripeApi();
     await t.close();
   });
   const log = () => stripeEventLog(t.redis, t.prefix);

@@ -1,9 +1,8 @@
-import nock from 'nock';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
 import { createSiteTestApp, entitlementsOf } from '../fixtures/site';
 import { charge, checkoutSession, dispute, event, refund, stripeId, unix } from '../fixtures/stripe/builders';
-import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { clearStripeApi, deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import type { TestApp } from '../helpers/app';
 
 const paidAt = unix('2026-11-02T10:00:00Z');
@@ -16,7 +15,7 @@ describe('one-off contributions', () => {
     t = await createSiteTestApp();
   });
   afterEach(async () => {
-    nock.cleanAll();
+    clearStripeApi();
     await t.close();
   });
 
@@ -55,9 +54,20 @@ describe('one-off contributions', () => {
         currency: 'eur',
         supporterId: seen.supporterId,
         at: paidAt * 1000,
-        fee: null,
-        net: null,
-        stripe: expect.objectContaining({ paymentIntentId: pi, checkoutSessionId: session.id }),
+        // Read from Stripe's balance transaction as the payment was recorded: 1.5 % + 0.25.
+        fee: 40,
+        net: 960,
+        settlement: expect.objectContaining({
+          amount: 1000,
+          currency: 'eur',
+          fee: 40,
+          source: `ch_${pi.slice(3)}`,
+        }),
+        stripe: expect.objectContaining({
+          paymentIntentId: pi,
+          chargeId: `ch_${pi.slice(3)}`,
+          checkoutSessionId: session.id,
+        }),
       }),
     ]);
 

@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import nock from 'nock';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
 import { createSiteTestApp, entitlementsOf } from '../fixtures/site';
@@ -16,7 +15,7 @@ import {
   subscription,
   unix,
 } from '../fixtures/stripe/builders';
-import { deliver, stripeHasSubscription, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { clearStripeApi, deliver, stripeHasSubscription, useFakeStripeApi } from '../fixtures/stripe/deliver';
 
 /**
  * Whatever the order Stripe delivers a reader's events in, and however often each arrives (one after another
@@ -291,7 +290,7 @@ function deliveries(count: number) {
 
 describe('order and repetition of deliveries', () => {
   useFakeStripeApi();
-  afterEach(() => nock.cleanAll());
+  afterEach(() => clearStripeApi());
 
   it.each([oneOffWithRefundAndDispute(), monthlyWithRefundedRenewal(), sepaThenRefunded()])(
     'any permutation with duplicates of $name ends in the same entitlements and ledger',

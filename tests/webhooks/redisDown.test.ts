@@ -1,9 +1,8 @@
-import nock from 'nock';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
 import { createSiteTestApp, entitlementsOf } from '../fixtures/site';
 import { checkoutSession, event, stripeId } from '../fixtures/stripe/builders';
-import { deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
+import { clearStripeApi, deliver, useFakeStripeApi } from '../fixtures/stripe/deliver';
 import type { TestApp } from '../helpers/app';
 import { PrivateRedis } from '../helpers/privateRedis';
 
@@ -25,7 +24,7 @@ describe('when Redis goes away', () => {
     t.redis.on('error', () => {}); // reconnection noise while the server is down
   });
   afterEach(async () => {
-    nock.cleanAll();
+    clearStripeApi();
     await t.close();
     await redis.stop();
   });

@@ -15,6 +15,7 @@ import {
   unix,
 } from '../fixtures/stripe/builders';
 import {
+  clearStripeApi,
   deliver,
   stripeHasInvoicePayments,
   stripeHasSubscription,
@@ -39,13 +40,13 @@ describe('monthly contributions', () => {
     subId = stripeId('sub');
   });
   afterEach(async () => {
-    nock.cleanAll();
+    clearStripeApi();
     await t.close();
   });
 
   /** What Stripe's API answers for the subscription from now on. */
   const stripeSays = (o: Partial<Parameters<typeof subscription>[0]> = {}) => {
-    nock.cleanAll();
+    clearStripeApi();
     const sub = subscription({
       id: subId,
       customer: customerId,
@@ -302,7 +303,7 @@ describe('monthly contributions', () => {
   });
 
   it('when Stripe cannot be read, the event fails with 503 and Stripe’s retry applies it once', async () => {
-    nock.cleanAll();
+    clearStripeApi();
     // Stripe's own outage answer. (A socket-level error from nock's replyWithError surfaces as an unhandled
     // socket error in @mswjs/interceptors now and then, which made this test flaky.)
     nock('https://api.stripe.com')
