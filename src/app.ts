@@ -165,7 +165,11 @@ export function buildApp(deps: AppDeps): Express {
     ),
   );
   app.use(identityRoutes({ ...deps, repository, refreshTokens, audit }, openapi));
-  registerLedgerTotals(metrics.registry, () => services.ledger, deps.clock);
+  registerLedgerTotals(metrics.registry, {
+    redis: deps.redis,
+    prefix: config.redis.keyPrefix,
+    ledger: services.ledger,
+  });
 
   app.use(tokenRoutes({ config, accessTokens }, openapi));
   app.use(sessionRoutes({ ...deps, repository, refreshTokens, sessions }, openapi));

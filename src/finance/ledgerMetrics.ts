@@ -1,32 +1,42 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { Clock } from '../platform/clock';
+import type { RedisClient } from '../platform/redis';
+import type { LedgerEntry } from '../supporters/ledger';
+import { type LedgerTotal, readLedgerTotals, recountLedgerTotals } from '../supporters/ledgerTotals';
 import type { LedgerReader } from './ledgerReader';
-
-/** Summing the whole ledger is a scan: a scrape reuses the last sums for this long. */
-const refreshEveryMs = 60_000;
 
 /**
  * `ledger_amount_minor_units{kind, currency}` and `ledger_entries{kind, currency}`: the ledger's totals since the
- * beginning, for dashboards and alerts (a sudden run of refunds or disputes). Recomputed at most once a minute; when
- * Redis cannot be read, the last sums stay.
+ * beginning, for dashboards and alerts (a sudden run of refunds or disputes). A scrape reads the running totals
+ * the commits keep (one HGETALL, see `ledgerTotals.ts`): exact after each commit on one Redis. Totals never
+ * counted (a new deployment, or one that predates them) are recounted from the ledger once, by the first scrape;
+ * a commit that lands while that recount reads the ledger may be missed by it (once, at the upgrade). When Redis
+ * cannot be read, the last totals stay.
  */
-export function registerLedgerTotals(registry: Registry, readLedger: () => LedgerReader, clock: Clock): void {
-  let computedAt = Number.NEGATIVE_INFINITY;
-  let sums = new Map<string, { kind: string; currency: string; amount: number; count: number }>();
+export function registerLedgerTotals(
+  registry: Registry,
+  deps: { redis: RedisClient; prefix: string; ledger: LedgerReader },
+): void {
+  let last: LedgerTotal[] = [];
+  let recounting: Promise<void> | null = null;
 
-  async function refresh(): Promise<void> {
-    if (clock.now() - computedAt < refreshEveryMs) return;
-    const next = new Map<string, { kind: string; currency: string; amount: number; count: number }>();
-    // A fresh reader each time: it caches where merged records live, which must not go stale or grow forever.
-    for (const { entry } of await readLedger().between(0, Number.MAX_SAFE_INTEGER)) {
-      const key = `${entry.kind}:${entry.currency}`;
-      const sum = next.get(key) ?? { kind: entry.kind, currency: entry.currency, amount: 0, count: 0 };
-      sum.amount += entry.amount;
-      sum.count += 1;
-      next.set(key, sum);
+  async function* wholeLedger(): AsyncGenerator<LedgerEntry[]> {
+    for await (const ids of deps.ledger.idPages(0, Number.MAX_SAFE_INTEGER))
+      yield (await deps.ledger.byIds(ids)).map(({ entry }) => entry);
+  }
+
+  async function current(): Promise<LedgerTotal[]> {
+    const totals = await readLedgerTotals(deps.redis, deps.prefix).catch(() => undefined);
+    if (totals === undefined) return last;
+    if (totals === null) {
+      recounting ??= recountLedgerTotals(deps.redis, deps.prefix, wholeLedger()).finally(() => {
+        recounting = null;
+      });
+      await recounting.catch(() => undefined);
+      last = (await readLedgerTotals(deps.redis, deps.prefix).catch(() => null)) ?? last;
+      return last;
     }
-    sums = next;
-    computedAt = clock.now();
+    last = totals;
+    return totals;
   }
 
   new Gauge({
@@ -35,9 +45,9 @@ export function registerLedgerTotals(registry: Registry, readLedger: () => Ledge
     labelNames: ['kind', 'currency'] as const,
     registers: [registry],
     async collect() {
-      await refresh().catch(() => undefined);
+      const totals = await current();
       this.reset();
-      for (const s of sums.values()) this.set({ kind: s.kind, currency: s.currency }, s.amount);
+      for (const s of totals) this.set({ kind: s.kind, currency: s.currency }, s.amount);
     },
   });
   new Gauge({
@@ -46,9 +56,9 @@ export function registerLedgerTotals(registry: Registry, readLedger: () => Ledge
     labelNames: ['kind', 'currency'] as const,
     registers: [registry],
     async collect() {
-      await refresh().catch(() => undefined);
+      const totals = await current();
       this.reset();
-      for (const s of sums.values()) this.set({ kind: s.kind, currency: s.currency }, s.count);
+      for (const s of totals) this.set({ kind: s.kind, currency: s.currency }, s.count);
     },
   });
 }

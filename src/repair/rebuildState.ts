@@ -13,6 +13,7 @@ import { eventEnvelopeSchema } from '../stripe-events/shapes';
 import { commitFollowingMerges } from '../supporters/applyChange';
 import { indexIdentity } from '../supporters/identity';
 import { type JournalLine, type StateJournal, stateJournal } from '../supporters/journal';
+import { resetLedgerTotals } from '../supporters/ledgerTotals';
 import { mergeRecordInto } from '../supporters/merge';
 import type { SupporterFacts } from '../supporters/record';
 import { type SupporterRepository, supporterRepository } from '../supporters/repository';
@@ -62,6 +63,7 @@ const wipedPatterns = [
   'ledger:by-time',
   'ledger:owner',
   'ledger:by-charge',
+  'ledger:totals',
 ];
 const batch = 500;
 /** The rebuild's lock outlives a stalled batch; renewed after each. */
@@ -125,6 +127,8 @@ async function rebuildUnderLock(deps: RebuildDeps, holdLock: () => Promise<unkno
     for (const key of await scanKeys(redis, `${prefix}${pattern}`))
       report.keysWiped += await redis.unlink(key);
   }
+  // The ledger is rebuilt through commits, which count it again from zero.
+  await resetLedgerTotals(redis, prefix);
 
   for (let start = 0; ; start += batch) {
     const ids = await redis.zrange(`${prefix}events:by-created`, start, start + batch - 1);

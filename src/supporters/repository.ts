@@ -3,6 +3,7 @@ import type { Logger } from '../platform/logger';
 import type { RedisClient } from '../platform/redis';
 import { stateJournal } from './journal';
 import { deriveLedgerEntries, type LedgerEntry } from './ledger';
+import { applyDeltaScript, countedField, ledgerDelta, totalsKey } from './ledgerTotals';
 import {
   emptyRecord,
   factsOf,
@@ -63,12 +64,16 @@ if ARGV[3] ~= '' and redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 1 then return 
 if version ~= tonumber(ARGV[1]) then return {'conflict', tostring(version)} end
 if ARGV[3] ~= '' then redis.call('SADD', KEYS[2], ARGV[3]) end
 local eventCount = tonumber(ARGV[5])
-for i = 6, 5 + eventCount do redis.call('SADD', KEYS[2], ARGV[i]) end
+local deltaEnd = 6 + eventCount + 2 * tonumber(ARGV[6])
+for i = 7, 6 + eventCount do redis.call('SADD', KEYS[2], ARGV[i]) end
 if ARGV[4] == '1' then
   version = version + 1
   redis.call('HSET', KEYS[1], 'v', version, 'json', ARGV[2])
   redis.call('DEL', KEYS[3])
-  for i = 6 + eventCount, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+  for i = deltaEnd + 1, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+  if KEYS[4] and redis.call('HEXISTS', KEYS[4], '${countedField}') == 1 then
+    for i = 7 + eventCount, deltaEnd, 2 do redis.call('HINCRBY', KEYS[4], ARGV[i], ARGV[i + 1]) end
+  end
   return {'applied', tostring(version)}
 end
 return {'unchanged', tostring(version)}
@@ -86,9 +91,13 @@ return 'ok'
 `;
 
 // Once the source's facts are in the target: its ledger moves with them.
+// The totals lose the source's entries (the target counted them as it took them), once: only while still pending.
 const mergeCopiedScript = `
-redis.call('HDEL', KEYS[1], 'mergePending')
+if redis.call('HDEL', KEYS[1], 'mergePending') == 0 then return 0 end
 redis.call('DEL', KEYS[2])
+if KEYS[3] and redis.call('HEXISTS', KEYS[3], '${countedField}') == 1 then
+  for i = 1, #ARGV, 2 do redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
+end
 return 1
 `;
 
@@ -116,6 +125,7 @@ export function emailDigest(normalisedEmail: string): string {
 
 /** Reads and writes supporter records, their applied events, ledgers and lookup indexes under one key prefix. */
 export function supporterRepository(redis: RedisClient, prefix: string, logger?: Pick<Logger, 'error'>) {
+  const totals = totalsKey(prefix);
   const keys = (owner: string) => ({
     record: `${prefix}{${owner}}:record`,
     events: `${prefix}{${owner}}:events`,
@@ -160,7 +170,18 @@ export function supporterRepository(redis: RedisClient, prefix: string, logger?:
         into = result.into;
       }
     }
-    await redis.eval(mergeCopiedScript, 2, keys(source).record, keys(source).ledger);
+    const delta = ledgerDelta(state.record ? deriveLedgerEntries(state.record) : [], []);
+    const totalsHere = redis.isCluster ? [] : [totals];
+    const cleared = await redis.eval(
+      mergeCopiedScript,
+      2 + totalsHere.length,
+      keys(source).record,
+      keys(source).ledger,
+      ...totalsHere,
+      ...delta,
+    );
+    if (cleared === 1 && redis.isCluster && delta.length > 0)
+      await redis.eval(applyDeltaScript, 1, totals, ...delta);
   }
 
   /**
@@ -203,24 +224,32 @@ export function supporterRepository(redis: RedisClient, prefix: string, logger?:
       const changed = state.record === null || json !== serialiseRecord(before);
       const ledger = deriveLedgerEntries(next);
       const applied = options.alsoApplied ?? [];
+      // The ledger totals move in the same script on one Redis; on a Cluster they live in another slot.
+      const delta = changed ? ledgerDelta(deriveLedgerEntries(before), ledger) : [];
+      const totalsHere = redis.isCluster ? [] : [totals];
       const [result, target] = (await redis.eval(
         commitScript,
-        3,
+        3 + totalsHere.length,
         k.record,
         k.events,
         k.ledger,
+        ...totalsHere,
         String(state.version),
         json,
         options.eventId ?? '',
         changed ? '1' : '0',
         String(applied.length),
+        String(delta.length / 2),
         ...applied,
+        ...delta,
         ...ledger.flatMap((entry) => [entry.id, JSON.stringify(entry)]),
       )) as [string, string];
       if (result === 'merged') return { outcome: 'merged', into: target };
       if (result === 'duplicate') {
         return { outcome: 'duplicate', record: state.record, ledger: deriveLedgerEntries(before) };
       }
+      if (result === 'applied' && redis.isCluster && delta.length > 0)
+        await redis.eval(applyDeltaScript, 1, totals, ...delta);
       if (result === 'applied' || result === 'unchanged') return { outcome: result, record: next, ledger };
       // Someone committed in between: merge again on top of theirs.
       await new Promise((done) => setTimeout(done, Math.random() * 5 * (attempt + 1)));
