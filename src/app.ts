@@ -13,6 +13,7 @@ import { demoRoutes } from './demo/routes';
 import { scrubIfErased } from './erasure/eraseSupporter';
 import { personalDataStore } from './erasure/personalData';
 import { erasureRoutes } from './erasure/routes';
+import { tombstones } from './erasure/tombstone';
 import { acknowledgementStore } from './finance/acknowledgements';
 import { eventLogReader } from './finance/eventLogReader';
 import { registerLedgerTotals } from './finance/ledgerMetrics';
@@ -75,6 +76,7 @@ function buildServices(deps: AppDeps, metrics: Metrics) {
   const prefix = config.redis.keyPrefix;
   const repository = supporterRepository(redis, prefix, logger);
   const personalData = personalDataStore(redis, prefix);
+  const erased = tombstones(redis, prefix);
   const refreshTokens = new RefreshTokens(redis, prefix, config.jwt.refreshTokenTtlS * 1000);
   const accessTokens = createAccessTokens({ keyRing: deps.keyRing ?? loadKeyRing(config), clock, config });
   const ledger = ledgerReader(redis, prefix, repository);
@@ -92,6 +94,7 @@ function buildServices(deps: AppDeps, metrics: Metrics) {
     metrics: metrics.webhooks,
     // An erased supporter's new data is removed again as it lands.
     afterApply: (ownerId, eventId) => scrubIfErased({ repository, personalData, clock }, ownerId, eventId),
+    keepable: (raw) => erased.keepable(raw),
   };
   return {
     repository,
@@ -101,7 +104,7 @@ function buildServices(deps: AppDeps, metrics: Metrics) {
     webhook,
     events: eventLogReader(redis, prefix),
     audit: auditLog(redis, prefix, clock, logger),
-    erasure: { repository, personalData, stripe, clock, logger },
+    erasure: { repository, personalData, tombstones: erased, stripe, clock, logger },
     reconcile,
     acknowledge: { reconcile, acknowledgements, clock, timeZone: config.reconciliationTz },
     sessions: supporterSessions({ config, clock, repository, accessTokens, refreshTokens }),

@@ -7,10 +7,12 @@ import { runningStandings } from '../supporters/record';
 import type { SupporterRepository } from '../supporters/repository';
 import { identityOf, type PersonalDataStore } from './personalData';
 import type { ErasedIdentity } from './redaction';
+import { stripeIdsOf, type Tombstones } from './tombstone';
 
 export interface ErasureDeps {
   repository: SupporterRepository;
   personalData: PersonalDataStore;
+  tombstones: Tombstones;
   stripe: Stripe | null;
   clock: { now(): number };
   logger: Logger;
@@ -58,6 +60,8 @@ export async function eraseSupporter(deps: ErasureDeps, supporterId: string): Pr
   await deps.personalData.markErased(owner, now);
 
   const all = [record, ...(await mergedRecords(deps.repository, record))];
+  // First: from now on an event naming any of their Stripe ids is stored without the person.
+  await deps.tombstones.bury(owner, stripeIdsOf(all));
   // Read before the indexes go: an address or site user id someone else holds too stays in their events.
   const elsewhere = await theirsAlone(
     deps.repository,

@@ -78,7 +78,9 @@ async function backfillOne(deps: WebhookDeps, listed: unknown, report: BackfillR
       report.alreadyApplied++;
       return;
     }
-    await deps.events.recordDelivery(event, JSON.stringify(listed), deps.clock.now(), 'backfill');
+    const listedRaw = JSON.stringify(listed);
+    const raw = deps.keepable ? await deps.keepable(listedRaw) : listedRaw;
+    await deps.events.recordDelivery(event, raw, deps.clock.now(), 'backfill');
     const outcome = await applyStoredEvent(deps, event.id);
     if (outcome.status === 'applied') report.applied++;
     else if (outcome.status === 'duplicate') report.alreadyApplied++;

@@ -7,6 +7,7 @@ import { supporterRepository } from '../../src/supporters/repository';
 import { RefreshTokens } from '../../src/tokens/refreshTokens';
 import { entitlementsOf } from '../fixtures/site';
 import {
+  charge,
   checkoutSession,
   customer,
   event,
@@ -235,6 +236,55 @@ describe('erasing a supporter', () => {
       expect(res.status).toBe(409);
     }
     expect((await supporterRepository(t.redis, t.prefix).load(otherId)).mergedInto).toBeNull();
+  });
+
+  it.each([
+    ['delivered late by Stripe', 'webhook'],
+    ['pulled in by a backfill', 'backfill'],
+  ])('a guest checkout, erased, stays erased when an event naming it is %s', async (_name, how) => {
+    // No customer, no site user: the reader is known by the session, its payment intent and the e-mail only.
+    const guest = checkoutSession({ email, customer: null, amount: 1200 });
+    expect((await deliver(t, event('checkout.session.completed', guest))).status).toBe(200);
+    const { supporterId } = await entitlementsOf(t, { email });
+    expect((await erase(String(supporterId))).status).toBe(200);
+    expect(await mentions()).toEqual([]);
+    expect(await t.redis.hget(`${t.prefix}erased:stripe-ids`, String(guest.payment_intent))).toBe(
+      supporterId,
+    );
+
+    // An event no handler applies (so nothing scrubs it after applying): Stripe's charge, with the billing details.
+    const late = event(
+      'charge.succeeded',
+      charge({ amount: 1200, paymentIntent: String(guest.payment_intent), refunds: [] }),
+    );
+    if (how === 'webhook') expect((await deliver(t, late)).status).toBe(200);
+    else {
+      nock('https://api.stripe.com')
+        .get('/v1/events')
+        .query(true)
+        .reply(200, { object: 'list', data: [late], has_more: false, url: '/v1/events' });
+      const res = await withKey(request(t.app).post('/v1/admin/backfill'), adminKey).send({
+        since: new Date(t.clock.now() - 86_400_000).toISOString(),
+      });
+      expect(res.body).toMatchObject({ listed: 1, failed: 0 });
+    }
+    // Stored and applied without the person: no e-mail, no name anywhere, and nobody found by the address.
+    expect(await mentions()).toEqual([]);
+    expect((await entitlementsOf(t, { email })).supporterId).toBeNull();
+    const raw = await t.redis.hget(`${t.prefix}event:{${String(late.id)}}`, 'raw');
+    expect(raw).toContain(String(guest.payment_intent));
+    expect(raw).not.toContain('Camille');
+    expect(await ledgerTotal(String(supporterId))).toBe(1200);
+  });
+
+  it('an event naming an erased person that is refused (another mode) is not kept with them either', async () => {
+    const guest = checkoutSession({ email, customer: null, amount: 1200 });
+    expect((await deliver(t, event('checkout.session.completed', guest))).status).toBe(200);
+    const { supporterId } = await entitlementsOf(t, { email });
+    expect((await erase(String(supporterId))).status).toBe(200);
+    const live = { ...event('checkout.session.completed', guest), livemode: true };
+    expect((await deliver(t, live)).status).toBe(400);
+    expect(await mentions()).toEqual([]);
   });
 
   it('answers 404 for a supporter it does not know', async () => {
