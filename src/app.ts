@@ -18,6 +18,7 @@ import { acknowledgementStore } from './finance/acknowledgements';
 import { eventLogReader } from './finance/eventLogReader';
 import { registerLedgerTotals } from './finance/ledgerMetrics';
 import { ledgerReader } from './finance/ledgerReader';
+import { monthCloses } from './finance/monthClose';
 import { reconciler } from './finance/reconciliation';
 import { financeRoutes } from './finance/routes';
 import { createMailer, type Mailer } from './mail/mailer';
@@ -81,7 +82,8 @@ function buildServices(deps: AppDeps, metrics: Metrics) {
   const accessTokens = createAccessTokens({ keyRing: deps.keyRing ?? loadKeyRing(config), clock, config });
   const ledger = ledgerReader(redis, prefix, repository);
   const acknowledgements = acknowledgementStore(redis, prefix);
-  const reconcile = reconciler({ ledger, repository, acknowledgements, clock, stripe });
+  const closes = monthCloses(redis, prefix);
+  const reconcile = reconciler({ ledger, repository, acknowledgements, closes, clock, stripe });
   const webhook: WebhookDeps = {
     config,
     clock,
@@ -107,6 +109,7 @@ function buildServices(deps: AppDeps, metrics: Metrics) {
     erasure: { repository, personalData, tombstones: erased, stripe, clock, logger },
     reconcile,
     acknowledge: { reconcile, acknowledgements, clock, timeZone: config.reconciliationTz },
+    close: { reconcile, closes, clock, timeZone: config.reconciliationTz },
     sessions: supporterSessions({ config, clock, repository, accessTokens, refreshTokens }),
     adminSessions: adminSessions(redis, prefix),
     mailer: deps.mailer ?? createMailer(config, logger),
@@ -146,6 +149,7 @@ export function buildApp(deps: AppDeps): Express {
     webhook,
     erasure: services.erasure,
     acknowledge: services.acknowledge,
+    close: services.close,
   });
   app.use(
     financeRoutes({ config, events: services.events, reconcile: services.reconcile, actions }, openapi),

@@ -109,6 +109,14 @@ export function adminActionRoutes(deps: ActionDeps): Router {
   );
 
   router.post(
+    '/admin/reconciliation/close',
+    action(['admin'], async (session, body) => {
+      const closed = await deps.actions.close(session.caller, { month: text(body, 'month') });
+      return wordsOf(body).monthClosed(closed.month, closed.sha256);
+    }),
+  );
+
+  router.post(
     '/admin/erase',
     action(['admin'], async (session, body) => {
       const id = text(body, 'supporterId');

@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../audit/auditLog';
 import type { EventRow } from '../finance/eventLogReader';
+import { monthDates } from '../finance/monthClose';
 import type { Reconciliation } from '../finance/reconciliation';
 import { formatMinor } from '../finance/reconciliationReport';
 import { escapeHtml as h } from '../platform/html';
@@ -74,7 +75,17 @@ ${Object.entries(hidden)
 <td>${side(d.ledger)}</td><td>${side(d.stripe)}</td><td>${h(d.detail)}</td><td>${explanation(d)}</td></tr>`,
     )
     .join('\n');
+  const month = monthDates(v.from.slice(0, 7));
+  const wholeMonth = month !== null && month.from === v.from && month.to === v.to;
+  const closing = r.close
+    ? `<p class="note" id="month-close">${h(w.closedBy(r.close.by, iso(r.close.closedAt).slice(0, 10), r.close.sha256))} ${h(w.restated(r.close.days.length, r.close.newDifferences.length))}</p>`
+    : wholeMonth && isAdmin
+      ? `<form method="post" action="/admin/reconciliation/close" id="month-close">${actionFields(ctx)}
+<input type="hidden" name="month" value="${h(v.from.slice(0, 7))}"><input type="hidden" name="from" value="${h(v.from)}"><input type="hidden" name="to" value="${h(v.to)}">
+<button type="submit">${h(w.closeMonth(v.from.slice(0, 7)))}</button></form>`
+      : '';
   return `${form}
+${closing}
 <h2 id="days">${h(w.ledgerPerDay)} (${h(r.timeZone)})</h2>
 <table id="reconciliation-days"><thead><tr>${[c.date, c.currency, c.count, c.gross, c.refunds, c.disputes, c.fees, c.net, c.differs].map(th).join('')}</tr></thead>
 <tbody>${days}</tbody></table>

@@ -47,6 +47,10 @@ export interface AdminWords {
   acknowledge: string;
   acknowledgedBy: (by: string, date: string, reason: string) => string;
   acknowledged: (id: string) => string;
+  closeMonth: (month: string) => string;
+  monthClosed: (month: string, sha256: string) => string;
+  closedBy: (by: string, date: string, sha256: string) => string;
+  restated: (days: number, differences: number) => string;
   noDifferences: string;
   reconciliationFailed: (detail: string) => string;
   cols: Record<ColumnKey, string>;
@@ -104,6 +108,13 @@ export const adminWords: Record<SignInLocale, AdminWords> = {
     acknowledge: 'Expliquer',
     acknowledgedBy: (by, date, reason) => `Expliqué par ${by} le ${date} : ${reason}`,
     acknowledged: (id) => `Écart ${id} expliqué.`,
+    closeMonth: (m) => `Clôturer ${m}`,
+    monthClosed: (m, sha) => `${m} clôturé (SHA-256 ${sha}).`,
+    closedBy: (by, date, sha) => `Mois clôturé le ${date} par ${by} (SHA-256 ${sha}).`,
+    restated: (d, n) =>
+      d === 0 && n === 0
+        ? 'Rien n’a changé depuis la clôture.'
+        : `Depuis la clôture : ${d} jour(s) retraité(s), ${n} nouvel(s) écart(s).`,
     noDifferences: 'Aucun écart : le grand livre et Stripe concordent.',
     reconciliationFailed: (d) => `Le rapprochement n’a pas pu être calculé : ${d}`,
     cols: {
@@ -182,6 +193,13 @@ export const adminWords: Record<SignInLocale, AdminWords> = {
     acknowledge: 'Acknowledge',
     acknowledgedBy: (by, date, reason) => `Acknowledged by ${by} on ${date}: ${reason}`,
     acknowledged: (id) => `Difference ${id} acknowledged.`,
+    closeMonth: (m) => `Close ${m}`,
+    monthClosed: (m, sha) => `${m} closed (SHA-256 ${sha}).`,
+    closedBy: (by, date, sha) => `Month closed on ${date} by ${by} (SHA-256 ${sha}).`,
+    restated: (d, n) =>
+      d === 0 && n === 0
+        ? 'Nothing changed since the close.'
+        : `Since the close: ${d} day(s) restated, ${n} new difference(s).`,
     noDifferences: 'No differences: the ledger and Stripe agree.',
     reconciliationFailed: (d) => `The reconciliation could not be computed: ${d}`,
     cols: {

@@ -20,6 +20,7 @@ import {
   sortedDays,
   transactionKeys,
 } from './matching';
+import { type MonthCloses, type Restatements, restatementsOf } from './monthClose';
 import { type StripeBooks, stripeBooks } from './stripeBooks';
 
 export interface ReconciliationRequest {
@@ -77,6 +78,8 @@ export interface Reconciliation {
   payouts: PayoutLine[];
   /** Ledger entries whose fee and net this run filled in from Stripe. */
   filledIn: number;
+  /** For exactly a closed month: its close, and what changed since (restatements); null otherwise. */
+  close: Restatements | null;
 }
 
 export interface ReconciliationDeps {
@@ -84,6 +87,7 @@ export interface ReconciliationDeps {
   books: StripeBooks;
   repository: SupporterRepository;
   acknowledgements: AcknowledgementStore;
+  closes: MonthCloses;
   clock: Clock;
   onProgress?: (progress: { stage: 'days' | 'payouts'; done: number; total: number }) => void;
 }
@@ -203,7 +207,7 @@ export async function reconcile(
     a.date + a.kind + (a.source ?? '') < b.date + b.kind + (b.source ?? '') ? -1 : 1,
   );
   const reported = await withAcknowledgements(deps.acknowledgements, differences);
-  return {
+  const report: Reconciliation = {
     from: req.from,
     to: req.to,
     timeZone: req.timeZone,
@@ -216,7 +220,9 @@ export async function reconcile(
     unexplained: reported.filter((d) => d.acknowledgement === null).length,
     payouts,
     filledIn,
+    close: null,
   };
+  return { ...report, close: await restatementsOf(deps.closes, report) };
 }
 
 /** Each difference with its id, fingerprint and the acknowledgement that still holds for it. */

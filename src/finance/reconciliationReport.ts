@@ -184,5 +184,16 @@ export function reconciliationTable(r: Reconciliation): string {
     );
   }
   if (r.filledIn > 0) out.push('', `Fees filled in from Stripe for ${r.filledIn} ledger entries.`);
+  if (r.close) {
+    const c = r.close;
+    out.push('', `Closed on ${new Date(c.closedAt).toISOString()} by ${c.by} (sha256 ${c.sha256}).`);
+    if (c.days.length === 0 && c.newDifferences.length === 0) out.push('Nothing changed since the close.');
+    for (const d of c.days) {
+      const net = (t: { net: number } | null) => (t ? m(t.net, d.currency) : '—');
+      out.push(`Restated: ${d.date} ${d.currency} net ${net(d.atClose)} at the close, ${net(d.now)} now`);
+    }
+    if (c.newDifferences.length > 0)
+      out.push(`Differences found since the close: ${c.newDifferences.join(', ')}`);
+  }
   return `${out.join('\n')}\n`;
 }

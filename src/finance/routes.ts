@@ -13,11 +13,13 @@ import type { Reconciler } from './reconciliation';
 import { reconciliationCsvLines } from './reconciliationReport';
 import {
   acknowledgementBodySchema,
+  closeBodySchema,
   differenceSchema,
   eventDetailSchema,
   eventIdParamsSchema,
   eventPageSchema,
   eventsQuerySchema,
+  monthCloseSchema,
   reconciliationQuerySchema,
   reconciliationSchema,
 } from './schemas';
@@ -35,7 +37,7 @@ export interface FinanceRouteDeps {
   config: Pick<Config, 'apiKeys' | 'reconciliationTz'>;
   events: EventLogReader;
   reconcile: Reconciler;
-  actions: Pick<AdminActions, 'acknowledge'>;
+  actions: Pick<AdminActions, 'acknowledge' | 'close'>;
 }
 
 export function financeRoutes(deps: FinanceRouteDeps, openapi: OpenAPIRegistry): Router {
@@ -161,6 +163,27 @@ export function financeRoutes(deps: FinanceRouteDeps, openapi: OpenAPIRegistry):
   });
   router.post('/v1/admin/reconciliation/acknowledgements', adminKey, async (req, res) => {
     res.json(await deps.actions.acknowledge(req.apiCaller, req.body));
+  });
+
+  openapi.registerPath({
+    method: 'post',
+    path: '/v1/admin/reconciliation/closes',
+    summary:
+      'Close a month (admin): keeps its totals, its acknowledged differences and a SHA-256 of the report; once',
+    security: [{ apiKey: [] }],
+    request: { body: { content: { 'application/json': { schema: closeBodySchema } } } },
+    responses: {
+      200: { description: 'The close', content: { 'application/json': { schema: monthCloseSchema } } },
+      400: problemResponse('`month` is not YYYY-MM'),
+      401: problemResponse('Missing or unknown API key'),
+      403: problemResponse('A key without role admin'),
+      409: problemResponse('A difference is unexplained, or the month is closed already'),
+      502: problemResponse('Stripe refused to list balance transactions'),
+      503: problemResponse('Stripe or Redis unavailable, or Stripe not configured'),
+    },
+  });
+  router.post('/v1/admin/reconciliation/closes', adminKey, async (req, res) => {
+    res.json(await deps.actions.close(req.apiCaller, req.body));
   });
 
   return router;

@@ -91,6 +91,26 @@ export const reconciliationQuerySchema = z
 const money = z.number().int().openapi({ description: 'integer minor units' });
 const sideSchema = z.object({ amount: money, currency: z.string(), fee: money.nullable() });
 
+const dayTotalsSchema = z.object({
+  date: z.string(),
+  currency: z.string(),
+  count: z.number().int(),
+  gross: money,
+  refunds: money,
+  disputes: money,
+  fees: money,
+  net: money,
+  feesUnknown: z.number().int(),
+});
+const stripeDayTotalsSchema = z.object({
+  date: z.string(),
+  currency: z.string(),
+  count: z.number().int(),
+  amount: money,
+  fees: money,
+  net: money,
+});
+
 const acknowledgementSchema = z
   .object({
     by: z.string().openapi({ description: "The admin key's name" }),
@@ -152,29 +172,8 @@ export const reconciliationSchema = z
     currency: z.string().nullable(),
     start: z.string().openapi({ format: 'date-time' }),
     end: z.string().openapi({ format: 'date-time' }),
-    days: z.array(
-      z.object({
-        date: z.string(),
-        currency: z.string(),
-        count: z.number().int(),
-        gross: money,
-        refunds: money,
-        disputes: money,
-        fees: money,
-        net: money,
-        feesUnknown: z.number().int(),
-      }),
-    ),
-    stripeDays: z.array(
-      z.object({
-        date: z.string(),
-        currency: z.string(),
-        count: z.number().int(),
-        amount: money,
-        fees: money,
-        net: money,
-      }),
-    ),
+    days: z.array(dayTotalsSchema),
+    stripeDays: z.array(stripeDayTotalsSchema),
     differences: z.array(differenceSchema),
     unexplained: z
       .number()
@@ -191,5 +190,49 @@ export const reconciliationSchema = z
       }),
     ),
     filledIn: z.number().int(),
+    close: z
+      .object({
+        closedAt: z.number().int(),
+        by: z.string(),
+        sha256: z.string(),
+        days: z.array(
+          z.object({
+            date: z.string(),
+            currency: z.string(),
+            atClose: dayTotalsSchema.nullable(),
+            now: dayTotalsSchema.nullable(),
+          }),
+        ),
+        newDifferences: z.array(z.string()),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'For exactly a closed month: when and by whom it was closed, and what changed since (restatements)',
+      }),
   })
   .openapi('Reconciliation');
+
+export const closeBodySchema = z
+  .object({
+    month: z
+      .string()
+      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM')
+      .openapi({ example: '2026-11' }),
+  })
+  .strict();
+
+export const monthCloseSchema = z
+  .object({
+    month: z.string(),
+    from: z.string(),
+    to: z.string(),
+    timeZone: z.string(),
+    closedAt: z.number().int(),
+    by: z.string(),
+    days: z.array(dayTotalsSchema),
+    stripeDays: z.array(stripeDayTotalsSchema),
+    acknowledged: z.array(differenceSchema),
+    sha256: z.string(),
+  })
+  .openapi('MonthClose');

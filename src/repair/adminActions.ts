@@ -1,7 +1,8 @@
 import type { AuditLog } from '../audit/auditLog';
 import { type ErasureDeps, eraseSupporter, erasureSummary } from '../erasure/eraseSupporter';
 import { type AcknowledgeDeps, acknowledgeDifference } from '../finance/acknowledge';
-import { acknowledgementBodySchema } from '../finance/schemas';
+import { type CloseDeps, closeMonth } from '../finance/monthClose';
+import { acknowledgementBodySchema, closeBodySchema } from '../finance/schemas';
 import type { ApiCaller } from '../platform/apiKeys';
 import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
@@ -19,6 +20,7 @@ export interface AdminActionDeps {
   webhook: WebhookDeps;
   erasure: ErasureDeps;
   acknowledge: AcknowledgeDeps;
+  close: CloseDeps;
 }
 
 /**
@@ -64,6 +66,18 @@ export function adminActions(deps: AdminActionDeps) {
         request.differenceId,
         () => acknowledgeDifference(deps.acknowledge, caller?.name ?? 'unknown', request),
         (d) => ({ date: d.date, kind: d.kind, fingerprint: d.fingerprint, reason: request.reason }),
+      );
+    },
+
+    /** Closes a month with no unexplained difference, once. */
+    close(caller: ApiCaller | undefined, body: unknown) {
+      const { month } = parseRequest(closeBodySchema, body, 'body');
+      return deps.audit.record(
+        caller,
+        'month.close',
+        month,
+        () => closeMonth(deps.close, month, caller?.name ?? 'unknown'),
+        (c) => ({ sha256: c.sha256, days: c.days.length, acknowledged: c.acknowledged.length }),
       );
     },
 

@@ -235,6 +235,24 @@ describe('the finance page /admin', () => {
     const audit = await request(t.app).get('/admin?view=audit').set('Cookie', session.cookie);
     expect(audit.text).toContain('difference.acknowledge');
 
+    // Every difference explained: the month closes from its button, once.
+    expect(after.text).toContain('action="/admin/reconciliation/close"');
+    const closed = await post('/admin/reconciliation/close', session, {
+      csrf: session.csrf,
+      lang: 'fr',
+      back: 'reconciliation',
+      month: '2026-10',
+      ...dates,
+    });
+    expect(closed.status).toBe(303);
+    const closedPage = await request(t.app)
+      .get(closed.headers.location as string)
+      .set('Cookie', session.cookie);
+    expect(closedPage.text).toMatch(/2026-10 clôturé \(SHA-256 [0-9a-f]{64}\)\./);
+    expect(closedPage.text).toContain(`Mois clôturé le 2026-11-02 par ${adminKeyName}`);
+    expect(closedPage.text).toContain('Rien n’a changé depuis la clôture.');
+    expect(closedPage.text).not.toContain('action="/admin/reconciliation/close"');
+
     // A finance session sees it, and may not explain one.
     const finance = await signIn(financeKey);
     const refused = await post('/admin/reconciliation/acknowledge', finance, { csrf: finance.csrf });
