@@ -91,6 +91,7 @@ const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: positiveInt.min(100).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEMO_PAGE: z.enum(['on', 'off']).optional(),
+  EVENT_RETENTION_DAYS: positiveInt.max(36_500).optional(),
 });
 
 function isTimeZone(tz: string): boolean {
@@ -142,6 +143,8 @@ export interface Config {
   smtpUrl: string | null;
   webConcurrency: number;
   reconciliationTz: string;
+  /** Settled raw events older than this are deleted (the ledger stays); null: kept for ever. Finance's and legal's call. */
+  eventRetentionDays: number | null;
   /** Per IP (IPv6 /64; 4× per /48) per minute, per e-mail per address per hour (4× for all addresses), and all together. */
   checkoutRateLimit: { perIpPerMinute: number; perEmailPerHour: number; globalPerMinute: number };
   /** Sign-in code requests (mail bombing) and code guesses, per IP per minute and per e-mail per hour. */
@@ -238,6 +241,7 @@ export function loadConfig(env: Env): Config {
     smtpUrl: e.SMTP_URL ?? null,
     webConcurrency: e.WEB_CONCURRENCY,
     reconciliationTz: e.RECONCILIATION_TZ,
+    eventRetentionDays: e.EVENT_RETENTION_DAYS ?? null,
     checkoutRateLimit: {
       perIpPerMinute: e.CHECKOUT_RATE_LIMIT_PER_IP,
       perEmailPerHour: e.CHECKOUT_RATE_LIMIT_PER_EMAIL,

@@ -7,6 +7,8 @@ import { createLogger, type Logger } from './platform/logger';
 import { connectRedis, ensureDevelopmentRedis } from './platform/redis';
 import { createStripeClient } from './platform/stripe';
 import { loadKeyRing } from './tokens/keyRing';
+import { stripeEventLog } from './webhooks/eventLog';
+import { scheduleEventRetention } from './webhooks/retention';
 
 /** Reads the configuration, connects, listens and shuts down cleanly. Nothing else. */
 async function main(): Promise<void> {
@@ -30,11 +32,22 @@ async function runWorker(config: Config, logger: Logger, stopDevelopmentRedis: (
   if (!stripe) logger.warn('STRIPE_SECRET_KEY is not set: routes that need Stripe answer 503');
   const keyRing = exitOnConfigError(() => loadKeyRing(config));
   const app = buildApp({ config, redis: redis.client, stripe, clock: systemClock, logger, keyRing });
+  const stopRetention = config.eventRetentionDays
+    ? scheduleEventRetention({
+        events: stripeEventLog(redis.client, config.redis.keyPrefix),
+        redis: redis.client,
+        prefix: config.redis.keyPrefix,
+        clock: systemClock,
+        logger,
+        days: config.eventRetentionDays,
+      })
+    : null;
   await serve(app, {
     port: config.port,
     logger,
     timeouts: config.http,
     onClosed: async () => {
+      stopRetention?.();
       await redis.close();
       await stopDevelopmentRedis?.();
     },

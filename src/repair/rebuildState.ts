@@ -94,6 +94,12 @@ async function rebuildUnderLock(deps: RebuildDeps, holdLock: () => Promise<unkno
   const { redis, prefix, logger } = deps;
   const repository = supporterRepository(redis, prefix, logger);
   const events = stripeEventLog(redis, prefix);
+  const purged = await events.purgedBefore();
+  if (purged !== null) {
+    throw new Error(
+      `retention deleted the events before ${new Date(purged).toISOString()}: a rebuild from the log would lose what they made, so it does not start`,
+    );
+  }
   const live = deps.stripe ? stripeReads(deps.stripe) : null;
   const report: RebuildReport = {
     keysWiped: 0,

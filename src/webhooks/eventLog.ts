@@ -110,6 +110,15 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+const purgeable = new Set<string>(['applied', 'duplicate', 'ignored']);
+
+// Keeps the largest value ever set (a cutoff only moves forward).
+const raiseScript = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1
+`;
+
 /** The zset of events whose current status is `status`. */
 export function statusIndexKey(prefix: string, status: EventStatus): string {
   return `${prefix}events:{by-status}:${status}`;
@@ -193,6 +202,48 @@ export function stripeEventLog(redis: RedisClient, prefix: string) {
       await redis.zadd(`${prefix}events:by-type:${event.type}`, createdMs, event.id);
       if (isNew) await setStatusIndex(event.id, createdMs, 'received', 0);
       return isNew;
+    },
+
+    /**
+     * Retention: deletes up to `limit` settled events (`applied`, `duplicate`, `ignored`) whose Stripe `created` is
+     * before `cutoff`, raw body and history included; failed and unfinished ones stay for a replay. The ledger
+     * and the supporter state they made stay. Indexes go first and the time index last, so a crash half-way is
+     * finished by the next run. Notes the cutoff (`events:purged-before`): a rebuild from the log refuses then.
+     * Answers how many were deleted.
+     */
+    async purgeSettledBefore(cutoff: number, limit: number): Promise<number> {
+      const byCreated = `${prefix}events:by-created`;
+      await redis.eval(raiseScript, 1, `${prefix}events:purged-before`, String(cutoff));
+      let purged = 0;
+      let skip = 0;
+      while (purged < limit) {
+        const ids = await redis.zrangebyscore(byCreated, '-inf', `(${cutoff}`, 'LIMIT', skip, 100);
+        if (ids.length === 0) break;
+        for (const id of ids) {
+          if (purged >= limit) break;
+          const k = keys(id);
+          const [type = null, status = null] = await redis.hmget(k.event, 'type', 'status');
+          if (status !== null && !purgeable.has(status)) {
+            skip++;
+            continue;
+          }
+          if (type !== null && status !== null) {
+            await redis.zrem(`${prefix}events:by-type:${type}`, id);
+            await redis.zrem(statusIndexKey(prefix, status as EventStatus), id);
+            await redis.hdel(`${prefix}events:{by-status}:version`, id);
+            await redis.unlink(k.event, k.history);
+          }
+          await redis.zrem(byCreated, id);
+          purged++;
+        }
+      }
+      return purged;
+    },
+
+    /** The time before which retention deleted settled events, if it ever did. */
+    async purgedBefore(): Promise<number | null> {
+      const value = await redis.get(`${prefix}events:purged-before`);
+      return value === null ? null : Number(value);
     },
 
     async get(id: string): Promise<LoggedEvent | null> {
