@@ -13,7 +13,7 @@ export interface AcknowledgeDeps {
 export interface AcknowledgeRequest {
   date: string;
   differenceId: string;
-  fingerprint?: string | undefined;
+  fingerprint: string;
   reason: string;
 }
 
@@ -40,7 +40,7 @@ export async function acknowledgeDifference(
       `Reconciliation finds no difference ${request.differenceId} on ${request.date} (repaired already?).`,
     );
   }
-  if (request.fingerprint !== undefined && request.fingerprint !== found.fingerprint) {
+  if (request.fingerprint !== found.fingerprint) {
     throw new AppError(
       'conflict',
       'The difference has changed since it was shown (its amounts or fees): look at it again before explaining it.',

@@ -13,6 +13,20 @@ export interface LocatedEntry {
 /** Ids read from `ledger:by-time` per round trip. */
 const pageSize = 1000;
 
+// The page after the cursor's id, from its rank now; nil when the id is no longer at the cursor's time.
+const pageAfterScript = `
+local rank = redis.call('ZRANK', KEYS[1], ARGV[1])
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not rank or tonumber(score) ~= tonumber(ARGV[2]) then return false end
+return redis.call('ZRANGE', KEYS[1], rank + 1, rank + tonumber(ARGV[3]), 'WITHSCORES')
+`;
+
+const pairs = (flat: string[]) => {
+  const rows: { at: number; id: string }[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) rows.push({ id: flat[i] as string, at: Number(flat[i + 1]) });
+  return rows;
+};
+
 /**
  * The ledger across supporters, for finance: `ledger:by-time` finds the entries of a span, `ledger:owner` the
  * record each lives in (following merges), and `ledger:by-charge` the payment a Stripe charge paid.
@@ -46,39 +60,43 @@ export function ledgerReader(redis: RedisClient, prefix: string, repository: Sup
 
   /**
    * The ids in `ledger:by-time` with a time in `[start, end)`, a page at a time, oldest first. The cursor is the
-   * last (time, id) returned, never an offset: an entry written meanwhile is neither counted twice nor skipped
-   * over, and each page costs the same however deep into the span it is. Redis orders equal times by id, so
-   * ids at the cursor's time up to its id are the ones already returned.
+   * last id returned, never an offset: each page is read from that id's rank at that moment (one script on the
+   * index's key), so an entry written or moved meanwhile never shifts another out of the page, nothing is counted
+   * twice, and each page costs the same however deep into the span it is. Redis orders equal times by id.
    */
   async function* idPages(start: number, end: number): AsyncGenerator<string[]> {
-    let cursor: { at: number; id: string } | null = null;
+    const first = pairs(
+      await redis.zrangebyscore(byTime, start, `(${end}`, 'WITHSCORES', 'LIMIT', 0, pageSize),
+    );
+    let page = { rows: first, exhausted: first.length < pageSize };
     for (;;) {
-      let fresh: { at: number; id: string }[] = [];
-      let more = false;
-      for (let skip = 0; ; skip += pageSize) {
-        const flat = await redis.zrangebyscore(
-          byTime,
-          cursor ? cursor.at : start,
-          `(${end}`,
-          'WITHSCORES',
-          'LIMIT',
-          skip,
-          pageSize,
-        );
-        const rows: { at: number; id: string }[] = [];
-        for (let i = 0; i + 1 < flat.length; i += 2)
-          rows.push({ id: flat[i] as string, at: Number(flat[i + 1]) });
-        more = rows.length === pageSize;
-        const last = cursor;
-        fresh = last ? rows.filter((r) => r.at > last.at || r.id > last.id) : rows;
-        // A whole page at the cursor's time, all returned already: read on along that time.
-        if (fresh.length > 0 || !more) break;
-      }
-      const last = fresh.at(-1);
-      if (!last) return;
-      cursor = last;
-      yield fresh.map((r) => r.id);
-      if (!more) return;
+      const inSpan = page.rows.filter((r) => r.at < end);
+      if (inSpan.length > 0) yield inSpan.map((r) => r.id);
+      const last = inSpan.at(-1);
+      if (!last || inSpan.length < page.rows.length || page.exhausted) return;
+      const after = (await redis.eval(
+        pageAfterScript,
+        1,
+        byTime,
+        last.id,
+        String(last.at),
+        String(pageSize),
+      )) as string[] | null;
+      page = after
+        ? { rows: pairs(after), exhausted: after.length < 2 * pageSize }
+        : await pageAfterMoved(last);
+    }
+  }
+
+  /** The page after a cursor whose id left its time meanwhile: by time, past the ids up to it. */
+  async function pageAfterMoved(cursor: { at: number; id: string }) {
+    for (let skip = 0; ; skip += pageSize) {
+      const rows = pairs(
+        await redis.zrangebyscore(byTime, cursor.at, '+inf', 'WITHSCORES', 'LIMIT', skip, pageSize),
+      );
+      const fresh = rows.filter((r) => r.at > cursor.at || r.id > cursor.id);
+      if (fresh.length > 0 || rows.length < pageSize)
+        return { rows: fresh, exhausted: rows.length < pageSize };
     }
   }
 

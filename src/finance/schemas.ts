@@ -153,8 +153,10 @@ export const acknowledgementBodySchema = z
     fingerprint: z
       .string()
       .regex(/^[0-9a-f]{64}$/, 'the 64 hex digits of the difference shown')
-      .optional()
-      .openapi({ description: 'When given, refused (409) if the difference has changed since it was shown' }),
+      .openapi({
+        description:
+          "The difference's fingerprint as shown: refused (409) if it has changed since, so only figures someone looked at are explained",
+      }),
     reason: z
       .string()
       .trim()

@@ -53,14 +53,15 @@ const refundStatuses: Readonly<Record<string, RefundStatus>> = {
 };
 
 /**
- * A refund in the domain's words. `seenAt` is when the event that carries it happened: a failed refund's failure
- * is dated by it (Stripe's refund has no failure time of its own). A status Stripe adds later reads as pending,
- * never final, and is logged by the caller.
+ * A refund in the domain's words. `seenAt` is when the event that carries it as a snapshot happened: a failed
+ * refund's failure is dated by it (Stripe's refund has no failure time of its own; the ledger prefers the failure's
+ * balance transaction when it has it). Null for a refund read from Stripe now, whose status is today's, not the
+ * event's: it dates nothing. A status Stripe adds later reads as pending, never final, and is logged by the caller.
  */
 function refundFact(
   refund: RefundShape,
   charge: { id: string | null; paymentIntentId: string | null },
-  seenAt: number,
+  seenAt: number | null,
 ): RefundFact {
   const stripeStatus = refund.status ?? 'pending';
   const status = (Object.hasOwn(refundStatuses, stripeStatus) && refundStatuses[stripeStatus]) || 'pending';
@@ -72,7 +73,7 @@ function refundFact(
     currency: refund.currency,
     status,
     createdAt: ms(refund.created),
-    ...(status === 'failed' ? { failedAt: seenAt } : {}),
+    ...(status === 'failed' && seenAt !== null ? { failedAt: seenAt } : {}),
   };
 }
 
@@ -84,7 +85,11 @@ export function unknownRefundStatuses(refunds: RefundShape[]): string[] {
 }
 
 /** The refunds of a charge, each kept by its own id so that repeated and partial refunds add up exactly. */
-export function refundsChange(charge: ChargeShape, refunds: RefundShape[], seenAt: number): SupporterChange {
+export function refundsChange(
+  charge: ChargeShape,
+  refunds: RefundShape[],
+  seenAt: number | null,
+): SupporterChange {
   const customerId = idOf(charge.customer);
   const paymentIntentId = idOf(charge.payment_intent);
   const facts: Record<string, RefundFact> = {};
@@ -103,14 +108,15 @@ export function refundsChange(charge: ChargeShape, refunds: RefundShape[], seenA
 
 const chargeRefunded: StripeEventHandler = async (ctx, event) => {
   const charge = readStripeObject(chargeSchema, event.data.object, `charge`, event.api_version);
-  const refunds =
-    charge.refunds && !charge.refunds.has_more
-      ? charge.refunds.data
-      : (await ctx.reads.chargeRefunds(charge.id)).map((r) =>
-          readStripeObject(refundSchema, r, `refund ${(r as { id?: string }).id}`),
-        );
+  const embedded = charge.refunds && !charge.refunds.has_more;
+  const refunds = embedded
+    ? (charge.refunds?.data ?? [])
+    : (await ctx.reads.chargeRefunds(charge.id)).map((r) =>
+        readStripeObject(refundSchema, r, `refund ${(r as { id?: string }).id}`),
+      );
   warnUnknownStatuses(ctx, event.id, refunds);
-  const change = await withFeesFromStripe(ctx, refundsChange(charge, refunds, ms(event.created)));
+  const seenAt = embedded ? ms(event.created) : null;
+  const change = await withFeesFromStripe(ctx, refundsChange(charge, refunds, seenAt));
   return applySupporterChange(ctx, change, event.id);
 };
 

@@ -109,16 +109,14 @@ export function deriveLedgerEntries(record: SupporterRecord): LedgerEntry[] {
     });
     // A failed refund took the money out and gave it back: two lines, as in Stripe's balance.
     if (r.status === 'failed') {
+      // Dated by the balance transaction that gave the money back when known, else by the event that said so.
+      const back = refundTxns.find((t) => t.amount > 0);
       entries.push({
         ...base,
-        ...withSettlement(
-          r.amount,
-          r.currency,
-          refundTxns.find((t) => t.amount > 0),
-        ),
+        ...withSettlement(r.amount, r.currency, back),
         id: `refund_failure:${r.id}`,
         kind: 'refund_failure',
-        at: r.failedAt ?? r.createdAt,
+        at: back?.created ?? r.failedAt ?? r.createdAt,
         stripe,
       });
     }

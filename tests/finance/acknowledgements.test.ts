@@ -127,7 +127,14 @@ describe('a difference between the ledger and Stripe', () => {
   });
 
   it('is open again once its figures change, and gone once the books agree', async () => {
-    expect((await acknowledge({ date: day, differenceId, reason: 'known, ticket 4521' })).status).toBe(200);
+    const [shown] = (await reconcile()).differences;
+    const acknowledged = await acknowledge({
+      date: day,
+      differenceId,
+      fingerprint: shown.fingerprint,
+      reason: 'known, ticket 4521',
+    });
+    expect(acknowledged.status).toBe(200);
     expect((await reconcile()).unexplained).toBe(0);
 
     booksSay(400);
@@ -163,6 +170,7 @@ describe('a difference between the ledger and Stripe', () => {
     const unknown = await acknowledge({
       date: day,
       differenceId: 'amount_differs/payment:pi_x/txn_x',
+      fingerprint: 'a'.repeat(64),
       reason: 'known',
     });
     expect(unknown.status).toBe(404);
@@ -173,6 +181,7 @@ describe('a difference between the ledger and Stripe', () => {
       'date',
       'differenceId',
       'extra',
+      'fingerprint',
       'reason',
     ]);
     const finance = await acknowledge({ date: day, differenceId, reason: 'known' }, financeKey);

@@ -66,15 +66,20 @@ describe('closing a month', () => {
         .query({ from: '2026-11-01', to: '2026-11-30' })
         .set('Authorization', `Bearer ${financeKey}`)
     ).body;
-  const explainStranger = () =>
-    request(t.app)
+  const explainStranger = async () => {
+    const shown = (await november()).differences.find(
+      (d: { id: string }) => d.id === 'missing_in_ledger/-/txn_cl_x',
+    );
+    return request(t.app)
       .post('/v1/admin/reconciliation/acknowledgements')
       .set('Authorization', `Bearer ${adminKey}`)
       .send({
         date: '2026-11-12',
-        differenceId: 'missing_in_ledger/-/txn_cl_x',
+        differenceId: shown.id,
+        fingerprint: shown.fingerprint,
         reason: 'A Dashboard test charge',
       });
+  };
 
   it('is refused while a difference is unexplained, then closes once with its totals, explanations and hash', async () => {
     const refused = await close('2026-11');

@@ -1,3 +1,4 @@
+import nock from 'nock';
 import request from 'supertest';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
@@ -79,6 +80,23 @@ describe('a refund that fails', () => {
       tier: 'supporter',
       since: '2026-11-05T10:00:00.000Z',
     });
+    expect(await ledgerOf('u-rf')).toEqual(expectedLedger);
+  });
+
+  it('a late charge.refunded whose refunds are read from Stripe now does not redate the failure', async () => {
+    for (const name of ['paid', 'failed'])
+      expect((await deliver(t, events[name] as StripeObject)).status).toBe(200);
+    // The charge as Stripe sends it today: its refunds not embedded, so they are listed, in today's status.
+    nock('https://api.stripe.com')
+      .get('/v1/refunds')
+      .query(true)
+      .reply(200, { object: 'list', data: [theRefund('failed')], has_more: false, url: '/v1/refunds' });
+    const lateCharge = event(
+      'charge.refunded',
+      { ...charge({ id: ch, amount: 1000, paymentIntent: pi, refunds: [] }), refunds: null },
+      { id: 'evt_rf_refunded_late', created: unix(refundedAt) },
+    );
+    expect((await deliver(t, lateCharge)).status).toBe(200);
     expect(await ledgerOf('u-rf')).toEqual(expectedLedger);
   });
 
