@@ -57,7 +57,12 @@ async function seed(
 function reconcileIn(prefix: string, n: number, books: string): Promise<ReconcileResult> {
   return new Promise((done, fail) => {
     const child = fork(resolve(here, 'reconcileChild.ts'), [], {
-      execArgv: ['--conditions=source', '--import', 'tsx'],
+      execArgv: [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      ],
       env: {
         ...process.env,
         BENCH_PREFIX: prefix,

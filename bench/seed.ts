@@ -7,7 +7,8 @@ import { stripeApiVersion } from '../src/platform/stripe';
 /**
  * What the benchmark's app runs with, and the Stripe events it is fed: a test-mode configuration under a key
  * prefix of its own, keys and secrets made up for the run, and `checkout.session.completed` events for one-off
- * payments (the only kind the webhook applies without reading anything back from Stripe).
+ * payments (the webhook's only Stripe read for them is the fee's, which fails fast here and leaves the fee
+ * unknown, as it would while Stripe is unreachable).
  */
 
 export const benchSiteKey = 'site-key-for-the-benchmark';
@@ -29,7 +30,7 @@ export function benchEnv(prefix: string, jwtSigningKey: string): Env {
     NODE_ENV: 'test',
     REDIS_URL: 'redis://127.0.0.1:6379',
     REDIS_KEY_PREFIX: prefix,
-    // One-off checkout events need no Stripe read; were one made, it would fail fast on loopback and count as non-2xx.
+    // The fee read of a one-off payment fails fast on this closed port: the event still applies, its fee unknown.
     STRIPE_SECRET_KEY: 'sk_test_bench',
     STRIPE_API_URL: 'http://127.0.0.1:9',
     STRIPE_WEBHOOK_SECRETS: benchWebhookSecret,

@@ -32,10 +32,23 @@ function wallClock(ms: number, timeZone: string): Record<string, number> {
   return parts;
 }
 
-/** The local calendar date (`YYYY-MM-DD`) of an instant in a time zone. */
+const quarterHourMs = 900_000;
+const dates = new Map<string, string>();
+
+/**
+ * The local calendar date (`YYYY-MM-DD`) of an instant in a time zone. Every zone's offset is a whole number of
+ * quarter hours and changes on a quarter hour, so a date is the same across a quarter hour: remembered per quarter
+ * hour (a bounded cache; reconciling a month asks a few thousand).
+ */
 export function localDate(ms: number, timeZone: string): string {
+  const key = `${timeZone}|${Math.floor(ms / quarterHourMs)}`;
+  const known = dates.get(key);
+  if (known) return known;
   const p = wallClock(ms, timeZone);
-  return `${String(p.year).padStart(4, '0')}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+  const date = `${String(p.year).padStart(4, '0')}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+  if (dates.size >= 50_000) dates.clear();
+  dates.set(key, date);
+  return date;
 }
 
 /** How far the zone's wall clock is ahead of UTC at an instant, in ms. */

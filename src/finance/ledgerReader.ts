@@ -34,13 +34,7 @@ const pairs = (flat: string[]) => {
 export function ledgerReader(redis: RedisClient, prefix: string, repository: SupporterRepository) {
   const byTime = `${prefix}ledger:by-time`;
 
-  /** Where a record lives now: itself unless it was merged (one HGET; the merge chain is followed only then). */
-  async function ownerNow(owner: string): Promise<string> {
-    const mergedInto = await redis.hget(repository.keys(owner).record, 'mergedInto');
-    return mergedInto === null ? owner : (await repository.loadFollowingMerges(owner)).owner;
-  }
-
-  /** The entries with these ids that exist, with the record they live in. Commands are sent together. */
+  /** The entries with these ids that exist, with the record they live in (a few round trips per call). */
   async function byIds(ids: string[]): Promise<LocatedEntry[]> {
     if (ids.length === 0) return [];
     const owners = await redis.hmget(`${prefix}ledger:owner`, ...ids);
@@ -48,11 +42,39 @@ export function ledgerReader(redis: RedisClient, prefix: string, repository: Sup
     for (const [i, owner] of owners.entries()) {
       if (owner !== null) byOwner.set(owner, [...(byOwner.get(owner) ?? []), ids[i] as string]);
     }
+    const groups = [...byOwner];
+    // Each record's merge pointer and entries, read together: one pipeline on one Redis; on a Cluster the records
+    // live on several nodes, and the commands go out together all the same.
+    let read: [string | null, (string | null)[]][];
+    if (redis.isCluster) {
+      read = await Promise.all(
+        groups.map(async ([owner, entryIds]) => {
+          const k = repository.keys(owner);
+          return Promise.all([redis.hget(k.record, 'mergedInto'), redis.hmget(k.ledger, ...entryIds)]);
+        }),
+      );
+    } else {
+      const pipe = redis.pipeline();
+      for (const [owner, entryIds] of groups) {
+        const k = repository.keys(owner);
+        pipe.hget(k.record, 'mergedInto').hmget(k.ledger, ...entryIds);
+      }
+      const results = (await pipe.exec()) ?? [];
+      read = groups.map((_, g) => {
+        const [mergedErr, merged] = results[2 * g] ?? [null, null];
+        const [valuesErr, values] = results[2 * g + 1] ?? [null, []];
+        if (mergedErr || valuesErr) throw mergedErr ?? valuesErr;
+        return [merged as string | null, values as (string | null)[]];
+      });
+    }
     const found = await Promise.all(
-      [...byOwner].map(async ([indexed, entryIds]) => {
-        const owner = await ownerNow(indexed);
-        const values = await redis.hmget(repository.keys(owner).ledger, ...entryIds);
-        return values.flatMap((json) => (json ? [{ entry: JSON.parse(json) as LedgerEntry, owner }] : []));
+      groups.map(async ([indexed, entryIds], g) => {
+        const [mergedInto, values] = read[g] as [string | null, (string | null)[]];
+        // Merged since it was indexed: its entries live where the merge chain ends.
+        const owner = mergedInto === null ? indexed : (await repository.loadFollowingMerges(indexed)).owner;
+        const current =
+          owner === indexed ? values : await redis.hmget(repository.keys(owner).ledger, ...entryIds);
+        return current.flatMap((json) => (json ? [{ entry: JSON.parse(json) as LedgerEntry, owner }] : []));
       }),
     );
     return found.flat();
