@@ -1,3 +1,4 @@
+import nock from 'nock';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config';
 import { rebuildState } from '../../src/repair/rebuildState';
@@ -41,6 +42,10 @@ describe('event retention', () => {
       },
     );
     for (const e of [old, recent]) expect((await deliver(t, e)).status).toBe(200);
+    // Stripe answers the subscription read with an outage: that event fails and stays failed.
+    nock('https://api.stripe.com')
+      .get('/v1/subscriptions/sub_gone')
+      .reply(500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
     expect((await deliver(t, failed)).status).toBeGreaterThanOrEqual(500);
 
     const events = stripeEventLog(t.redis, t.prefix);
