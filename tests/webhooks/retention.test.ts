@@ -44,6 +44,7 @@ describe('event retention', () => {
     for (const e of [old, recent]) expect((await deliver(t, e)).status).toBe(200);
     // Stripe answers the subscription read with an outage: that event fails and stays failed.
     nock('https://api.stripe.com')
+      .persist()
       .get('/v1/subscriptions/sub_gone')
       .reply(500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
     expect((await deliver(t, failed)).status).toBeGreaterThanOrEqual(500);
