@@ -52,13 +52,6 @@ export interface Match {
   txn: BalanceTransactionShape;
 }
 
-/** Per-day, per-currency totals of ledger entries (dates in `timeZone`), by date then currency. */
-export function dayTotals(entries: Iterable<LedgerEntry>, timeZone: string): DayTotals[] {
-  const days = new Map<string, DayTotals>();
-  for (const e of entries) addToDay(days, e, timeZone);
-  return sortedDays(days);
-}
-
 /** Adds an entry to its day's totals (dates in `timeZone`). */
 export function addToDay(days: Map<string, DayTotals>, e: LedgerEntry, timeZone: string): void {
   const date = localDate(e.at, timeZone);
@@ -146,28 +139,6 @@ export function entryKeys(entry: LedgerEntry): string[] {
   if (entry.kind === 'dispute' && s.disputeId) return [`dispute:${s.disputeId}`];
   if (entry.kind === 'dispute_reversal' && s.disputeId) return [`dispute_reversal:${s.disputeId}`];
   return [];
-}
-
-/** Pairs each balance transaction with its ledger entry; what is left on either side is unmatched. */
-export function matchTransactions(
-  entries: LedgerEntry[],
-  txns: BalanceTransactionShape[],
-): { matches: Match[]; onlyInLedger: LedgerEntry[]; onlyInStripe: BalanceTransactionShape[] } {
-  const byKey = new Map<string, LedgerEntry>();
-  for (const entry of entries) for (const key of entryKeys(entry)) byKey.set(key, entry);
-  const matched = new Set<string>();
-  const matches: Match[] = [];
-  const onlyInStripe: BalanceTransactionShape[] = [];
-  for (const txn of txns) {
-    const keys = transactionKeys(txn);
-    if (keys.length === 0) continue;
-    const entry = keys.map((k) => byKey.get(k)).find((e) => e !== undefined && !matched.has(e.id));
-    if (entry) {
-      matched.add(entry.id);
-      matches.push({ entry, txn });
-    } else onlyInStripe.push(txn);
-  }
-  return { matches, onlyInLedger: entries.filter((e) => !matched.has(e.id)), onlyInStripe };
 }
 
 /**

@@ -1,4 +1,3 @@
-import nock from 'nock';
 import { pino } from 'pino';
 import type { StripeEventContext } from '../../src/stripe-events/context';
 import { handlerFor } from '../../src/stripe-events/events';

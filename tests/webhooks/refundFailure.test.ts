@@ -66,6 +66,36 @@ describe('a refund that fails', () => {
     { id: 'refund_failure:re_rf', kind: 'refund_failure', amount: 1000, at: '2026-11-09T08:00:00.000Z' },
   ];
 
+  /** Stripe's balance: the payment, the refund, and the refund's failure giving the money back. */
+  const stripeLines = () => [
+    balanceTxn({
+      id: 'txn_rf_ch',
+      source: ch,
+      type: 'charge',
+      amount: 1000,
+      currency: 'eur',
+      fee: 40,
+      created: paidAt,
+      paymentIntent: pi,
+    }),
+    balanceTxn({
+      id: 'txn_rf_re',
+      source: 're_rf',
+      type: 'refund',
+      amount: -1000,
+      currency: 'eur',
+      created: refundedAt,
+    }),
+    balanceTxn({
+      id: 'txn_rf_back',
+      source: 're_rf',
+      type: 'refund_failure',
+      amount: 1000,
+      currency: 'eur',
+      created: failedAt,
+    }),
+  ];
+
   it('after a full refund, its failure restores the grant, and the ledger keeps the refund beside its failure', async () => {
     for (const name of ['paid', 'refunded'])
       expect((await deliver(t, events[name] as StripeObject)).status).toBe(200);
@@ -113,35 +143,7 @@ describe('a refund that fails', () => {
   it("reconciles against Stripe's refund and refund_failure lines, counted in the refunds column", async () => {
     for (const name of ['paid', 'refunded', 'updated', 'failed'])
       expect((await deliver(t, events[name] as StripeObject)).status).toBe(200);
-    const books = [
-      balanceTxn({
-        id: 'txn_rf_ch',
-        source: ch,
-        type: 'charge',
-        amount: 1000,
-        currency: 'eur',
-        fee: 40,
-        created: paidAt,
-        paymentIntent: pi,
-      }),
-      balanceTxn({
-        id: 'txn_rf_re',
-        source: 're_rf',
-        type: 'refund',
-        amount: -1000,
-        currency: 'eur',
-        created: refundedAt,
-      }),
-      balanceTxn({
-        id: 'txn_rf_back',
-        source: 're_rf',
-        type: 'refund_failure',
-        amount: 1000,
-        currency: 'eur',
-        created: failedAt,
-      }),
-    ];
-    stripeHasBooks({ transactions: books });
+    stripeHasBooks({ transactions: stripeLines() });
     const res = await request(t.app)
       .get('/v1/admin/reconciliation')
       .query({ from: '2026-11-01', to: '2026-11-30' })
@@ -165,32 +167,7 @@ describe('a refund that fails', () => {
       expect((await deliver(t, events[name] as StripeObject)).status).toBe(200);
     stripeHasBooks({
       transactions: [
-        balanceTxn({
-          id: 'txn_rf_ch',
-          source: ch,
-          type: 'charge',
-          amount: 1000,
-          currency: 'eur',
-          fee: 40,
-          created: paidAt,
-          paymentIntent: pi,
-        }),
-        balanceTxn({
-          id: 'txn_rf_re',
-          source: 're_rf',
-          type: 'refund',
-          amount: -1000,
-          currency: 'eur',
-          created: refundedAt,
-        }),
-        balanceTxn({
-          id: 'txn_rf_back',
-          source: 're_rf',
-          type: 'refund_failure',
-          amount: 1000,
-          currency: 'eur',
-          created: failedAt,
-        }),
+        ...stripeLines(),
         balanceTxn({
           id: 'txn_rev',
           source: 'py_bounced',
