@@ -5,7 +5,7 @@ import { entitlementsOf } from '../fixtures/site';
 import { p256Key } from '../tokens/tokenKit';
 import { type DeliveryTally, deliverHostilely, seeded } from './deliveries';
 import { type ServiceInstance, startInstance } from './instance';
-import { judge, outcomeOf, sequentialRun } from './oracle';
+import { fillInFees, judge, outcomeOf, sequentialRun } from './oracle';
 import { reportRow } from './report';
 import { buildWorld, observer, type World } from './world';
 
@@ -145,6 +145,8 @@ export async function play(scenario: Scenario): Promise<Played> {
       ...tally.unacknowledged,
       ...deliveries.filter((_, i) => !settled(statuses[i])).map(({ id }) => id),
     ]);
+    // A fee read that failed left its entry without fee or charge: reconciliation must fill every one in.
+    const fees = await fillInFees(seen.t, world, deliveries);
     const run = await outcomeOf(seen.t, world);
     const sequential = await sequentialRun(world, deliveries);
     const verdict = await judge(world, run, sequential, seen.t);
@@ -163,6 +165,7 @@ export async function play(scenario: Scenario): Promise<Played> {
         `${verdict.mergedGuests} guests joined a prover`,
         `refused ${JSON.stringify(tally.refused)}`,
         `totals ${JSON.stringify(verdict.totals.run)}`,
+        `fees unknown after ingestion ${fees.before}, after reconciliation ${fees.after} (${fees.filledIn} filled in)`,
         ...(scenario.notes ? [scenario.notes()] : []),
       ].join('; '),
     });
@@ -172,6 +175,7 @@ export async function play(scenario: Scenario): Promise<Played> {
     expect(verdict.duplicated).toEqual([]);
     expect(verdict.wrongPeople).toEqual([]);
     expect(verdict.totals.run).toEqual(verdict.totals.sequential);
+    expect(fees.after).toBe(0);
     return { tally, world, locksLeft };
   } finally {
     await Promise.all(instances.map((instance) => instance.stop()));

@@ -116,6 +116,8 @@ export async function startStripeLocal(options: StripeLocalOptions = {}): Promis
     beforeEach: () => catchUp(simulator),
     expander: {
       find: (id) => simulator.store.find(id),
+      // Stripe sets it only once a refund fails, and expands it (to nothing) before.
+      absentUntilSet: { refund: ['failure_balance_transaction'] },
       virtualFields: {
         'checkout.session': {
           line_items: (row) => ({

@@ -57,6 +57,20 @@ describe('money movements: fees, refunds, disputes, payouts', () => {
     ]);
   });
 
+  test('a refund read with its balance transactions expanded answers its refund transaction, and no failure one until it fails', async () => {
+    const refund = await h.stripe.refunds.create({ charge: charge.id, amount: 300 });
+    const read = await h.stripe.refunds.retrieve(refund.id, {
+      expand: ['balance_transaction', 'failure_balance_transaction'],
+    });
+    expect(read.balance_transaction).toMatchObject({
+      amount: -300,
+      fee: 0,
+      source: refund.id,
+      type: 'refund',
+    });
+    expect(read.failure_balance_transaction).toBeUndefined();
+  });
+
   test('a partial then a full refund emit charge.refunded each time, with a negative balance transaction', async () => {
     const partial = await h.stripe.refunds.create({ charge: charge.id, amount: 300 });
     expect(partial).toMatchObject({

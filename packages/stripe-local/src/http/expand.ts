@@ -8,6 +8,8 @@ export type VirtualFields = Record<string, Record<string, (row: Node) => unknown
 export interface Expander {
   find(id: string): object | undefined;
   virtualFields: VirtualFields;
+  /** Expandable fields an object leaves out until they apply (a refund's `failure_balance_transaction`). */
+  absentUntilSet?: Record<string, string[]>;
 }
 
 const isNode = (value: unknown): value is Node =>
@@ -23,6 +25,7 @@ function expandAt(node: Node, segments: string[], fullPath: string, expander: Ex
     const found = expander.find(node[key] as string);
     if (found) node[key] = structuredClone(found);
   } else if (!(key in node)) {
+    if (expander.absentUntilSet?.[String(node.object)]?.includes(key)) return;
     throw invalidRequest(`This property cannot be expanded (${key}).`, 'expand');
   }
   const value = node[key];
