@@ -23,6 +23,10 @@ import { reconciler } from './finance/reconciliation';
 import { financeRoutes } from './finance/routes';
 import { createMailer, type Mailer } from './mail/mailer';
 import { operatorRoutes } from './ops/routes';
+import { paywallDecider } from './paywall/access';
+import { meterSigner } from './paywall/meter';
+import { paywallRoutes } from './paywall/routes';
+import { siteUserMeters } from './paywall/siteUserMeter';
 import type { Clock } from './platform/clock';
 import { financePageIsolation, limitWrongApiKeys, siteCors } from './platform/crossOrigin';
 import { notFoundMiddleware, problemMiddleware } from './platform/errors';
@@ -84,6 +88,7 @@ function buildServices(deps: AppDeps, metrics: Metrics) {
   const acknowledgements = acknowledgementStore(redis, prefix);
   const closes = monthCloses(redis, prefix);
   const reconcile = reconciler({ ledger, repository, acknowledgements, closes, clock, stripe });
+  const meters = siteUserMeters(redis, prefix, config.policy.paywall.timeZone);
   const webhook: WebhookDeps = {
     config,
     clock,
@@ -106,7 +111,7 @@ function buildServices(deps: AppDeps, metrics: Metrics) {
     webhook,
     events: eventLogReader(redis, prefix),
     audit: auditLog(redis, prefix, clock, logger),
-    erasure: { repository, personalData, tombstones: erased, stripe, clock, logger },
+    erasure: { repository, personalData, tombstones: erased, stripe, clock, logger, meters },
     reconcile,
     acknowledge: { reconcile, acknowledgements, clock, timeZone: config.reconciliationTz },
     close: { reconcile, closes, clock, timeZone: config.reconciliationTz },
@@ -115,6 +120,14 @@ function buildServices(deps: AppDeps, metrics: Metrics) {
     mailer: deps.mailer ?? createMailer(config, logger),
     supporterCustomers: deps.supporterCustomers ?? supporterCustomers(repository, clock),
     siteUserTokens: siteUserTokens(deps),
+    paywall: paywallDecider({
+      config,
+      clock,
+      repository,
+      accessTokens,
+      siteUserMeters: meters,
+      meterSigner: meterSigner(config.paywall.meterSecrets, accessTokens.keyRing.active.privateKey),
+    }),
   };
 }
 
@@ -143,6 +156,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(express.json({ limit: jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(operatorRoutes({ config, redis: deps.redis, metrics }, openapi));
   app.use(supporterRoutes({ config, clock: deps.clock, repository }, openapi));
+  app.use(paywallRoutes({ config, paywall: services.paywall, metrics: metrics.paywall }, openapi));
   // The act side of finance (admin keys; the audit list also finance): repairs, erasure and explanations, audited.
   const actions = adminActions({
     audit,

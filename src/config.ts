@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { defaultPolicy, loadPolicyFile, type SupportPolicy } from './policy/policy';
+import { defaultPolicy, isTimeZone, loadPolicyFile, type SupportPolicy } from './policy/policy';
 import { z } from './zod';
 
 /**
@@ -74,6 +74,10 @@ const envSchema = z.object({
   SITE_USER_TOKEN_SECRETS: commaList
     .pipe(z.array(z.string().min(32, 'each secret needs at least 32 characters')).max(4))
     .default([]),
+  PAYWALL_METER_SECRETS: commaList
+    .pipe(z.array(z.string().min(32, 'each secret needs at least 32 characters')).max(4))
+    .default([]),
+  PAYWALL_RATE_LIMIT_PER_IP: positiveInt.default(300),
   SUPPORT_POLICY_FILE: z.string().min(1).optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   WEB_CONCURRENCY: positiveInt.max(64).default(1),
@@ -93,15 +97,6 @@ const envSchema = z.object({
   DEMO_PAGE: z.enum(['on', 'off']).optional(),
   EVENT_RETENTION_DAYS: positiveInt.max(36_500).optional(),
 });
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A configuration the process must not start with; the message names each offending variable. */
 export class ConfigError extends Error {
@@ -140,6 +135,12 @@ export interface Config {
   /** HS256 secrets the site's backend signs site user tokens with (two while rotating); none: nothing vouched. */
   siteUserTokenSecrets: string[];
   policy: SupportPolicy;
+  paywall: {
+    /** HMAC secrets of the anonymous meter (the first signs; two while rotating); none: derived from the JWT key. */
+    meterSecrets: string[];
+    /** Meter decisions per IPv4 address or IPv6 /64 per minute, counted by each instance in memory. */
+    perIpPerMinute: number;
+  };
   smtpUrl: string | null;
   webConcurrency: number;
   reconciliationTz: string;
@@ -238,6 +239,7 @@ export function loadConfig(env: Env): Config {
     apiKeys: e.API_KEYS,
     siteUserTokenSecrets: e.SITE_USER_TOKEN_SECRETS,
     policy: e.SUPPORT_POLICY_FILE ? loadPolicy(e.SUPPORT_POLICY_FILE) : defaultPolicy,
+    paywall: { meterSecrets: e.PAYWALL_METER_SECRETS, perIpPerMinute: e.PAYWALL_RATE_LIMIT_PER_IP },
     smtpUrl: e.SMTP_URL ?? null,
     webConcurrency: e.WEB_CONCURRENCY,
     reconciliationTz: e.RECONCILIATION_TZ,

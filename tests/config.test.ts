@@ -114,6 +114,26 @@ describe('configuration', () => {
     expect(message).toContain('every preset must lie within min and max');
   });
 
+  it("a policy file's paywall is checked, naming the field; a file without one gets the default paywall", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-policy-'));
+    const file = join(dir, 'policy.json');
+    const supporterOnly = [{ name: 'supporter', minMonthly: 0, entitlements: ['hide_support_asks'] }];
+    writeFileSync(
+      file,
+      JSON.stringify({ ...defaultPolicy, paywall: { ...defaultPolicy.paywall, timeZone: 'Mars/Olympus' } }),
+    );
+    expect(configError({ SUPPORT_POLICY_FILE: file })).toContain(
+      'paywall.timeZone: expected an IANA time zone such as Europe/Paris',
+    );
+    writeFileSync(file, JSON.stringify({ ...defaultPolicy, tiers: supporterOnly }));
+    expect(configError({ SUPPORT_POLICY_FILE: file })).toContain(
+      'paywall.opensWith: no tier grants the entitlement that opens premium content',
+    );
+    const { paywall: _, ...withoutPaywall } = defaultPolicy;
+    writeFileSync(file, JSON.stringify({ ...withoutPaywall, paywall: undefined }));
+    expect(loadConfig({ SUPPORT_POLICY_FILE: file }).policy.paywall).toEqual(defaultPolicy.paywall);
+  });
+
   it('a valid policy file replaces the default', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rs-policy-'));
     const file = join(dir, 'policy.json');

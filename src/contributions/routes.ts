@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
-import { frequencies, policySchema } from '../policy/policy';
+import { frequencies, paywallTier, policySchema } from '../policy/policy';
 import { z } from '../zod';
 import {
   checkoutRequestSchema,
@@ -31,6 +31,21 @@ const bannerConfigSchema = z
     frequencies: z.array(z.enum(frequencies)),
     locales: z.array(z.string()),
     tiers: policySchema.shape.tiers,
+    paywall: z
+      .object({
+        allowance: z.number().int(),
+        period: z.literal('month'),
+        opensWith: z.string(),
+        previewParagraphs: z.number().int(),
+        timeZone: z.string(),
+        opensAtMonthly: z.number().int().openapi({
+          description:
+            'The lowest monthly-equivalent amount whose tier opens premium content (the upgrade to offer)',
+        }),
+      })
+      .openapi({
+        description: "What the script needs of the paywall (the meter's counting is the service's)",
+      }),
   })
   .openapi('BannerConfig', {
     description: 'Amounts in minor units; tier thresholds are monthly equivalents',
@@ -51,6 +66,10 @@ export function contributionRoutes(deps: ContributionRouteDeps, openapi: OpenAPI
     frequencies,
     locales: config.policy.locales,
     tiers: config.policy.tiers,
+    paywall: {
+      ...config.policy.paywall,
+      opensAtMonthly: paywallTier(config.policy).minMonthly,
+    },
   });
 
   openapi.registerPath({

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import type { SiteUserMeters } from '../paywall/siteUserMeter';
 import { AppError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import { requireStripe } from '../platform/stripe';
@@ -16,6 +17,8 @@ export interface ErasureDeps {
   stripe: Stripe | null;
   clock: { now(): number };
   logger: Logger;
+  /** The paywall's meters of site users (absent where no meter is kept, as in a rebuild). */
+  meters?: Pick<SiteUserMeters, 'forget'>;
 }
 
 export interface ErasureReport {
@@ -33,6 +36,8 @@ export interface ErasureReport {
     events: number;
     /** Lines of the rebuild journal redacted (claims, proofs that named the person). */
     journalLines: number;
+    /** The paywall's meters of their site user ids (what they read this month). */
+    meters: number;
   };
   stripeCustomersDeleted: string[];
   /** Customers Stripe no longer had (404): counted as deleted. */
@@ -85,6 +90,7 @@ export async function eraseSupporter(deps: ErasureDeps, supporterId: string): Pr
       signInCodes: await deps.personalData.dropSignInCodes(who.emails),
       events: await deps.personalData.redactEvents(applied, who, elsewhere, now),
       journalLines: await deps.personalData.redactJournal(owners, who, elsewhere),
+      meters: (await deps.meters?.forget(who.siteUserIds, now)) ?? 0,
     },
     stripeCustomersDeleted: customers.deleted,
     stripeCustomersAlreadyGone: customers.alreadyGone,

@@ -36,7 +36,7 @@ export function requestLogging(logger: Logger): RequestHandler {
 export function parseRequest<S extends z.ZodType>(
   schema: S,
   input: unknown,
-  part: 'body' | 'query' | 'params',
+  part: 'body' | 'query' | 'params' | 'headers',
 ): z.infer<S> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;

@@ -6,6 +6,7 @@ export interface Metrics {
   /** Times every request by method, route pattern (never the raw path: ids would explode cardinality) and status. */
   httpTiming: RequestHandler;
   webhooks: WebhookMetrics;
+  paywall: PaywallMetrics;
   /** An attempt limit refused a request: `what` (checkout, sign-in, sign-in-code, api-key) and which `limit`. */
   refused(what: string, limit: string): void;
 }
@@ -16,6 +17,14 @@ export interface WebhookMetrics {
   received(type: string, createdMs: number, nowMs: number): void;
   /** How the delivery ended: applied, duplicate, ignored or failed. */
   settled(type: string, status: string): void;
+  /** A Checkout Session was paid (counted once, when its event is applied), with the campaign it started from. */
+  converted(campaign: string | null, frequency: string): void;
+}
+
+/** What the newsroom watches of the paywall: premium views by decision, as the meter and the backend see them. */
+export interface PaywallMetrics {
+  /** `via` meter (the browser) or access (the site's backend); a `denied` view is a paywall ask shown. */
+  decided(via: 'meter' | 'access', access: 'entitled' | 'metered' | 'denied'): void;
 }
 
 /** One registry per app, so tests can build several apps in one process. */
@@ -47,6 +56,7 @@ export function createMetrics(): Metrics {
     registry,
     httpTiming,
     webhooks: webhookMetrics(registry),
+    paywall: paywallMetrics(registry),
     refused: (what, limit) => refusals.inc({ what, limit }),
   };
 }
@@ -75,7 +85,16 @@ function webhookMetrics(registry: Registry): WebhookMetrics {
     help: 'When the last verified Stripe delivery arrived (alert when it stops moving)',
     registers: [registry],
   });
+  const conversions = new Counter({
+    name: 'checkout_conversions_total',
+    help: 'Checkout Sessions paid, by the campaign they started from (the paywall: "paywall") and frequency',
+    labelNames: ['campaign', 'frequency'] as const,
+    registers: [registry],
+  });
   return {
+    converted(campaign, frequency) {
+      conversions.inc({ campaign: campaign ?? 'none', frequency });
+    },
     received(type, createdMs, nowMs) {
       received.inc({ type });
       lag.observe(Math.max(0, (nowMs - createdMs) / 1000));
@@ -85,4 +104,16 @@ function webhookMetrics(registry: Registry): WebhookMetrics {
       settled.inc({ type, status });
     },
   };
+}
+
+function paywallMetrics(registry: Registry): PaywallMetrics {
+  const views = new Counter({
+    name: 'paywall_premium_views_total',
+    help:
+      'Premium page views by decision (entitled, metered, denied = the paywall ask shown) and by who asked ' +
+      "(meter: the browser; access: the site's backend — the only one that sees entitled readers)",
+    labelNames: ['via', 'access'] as const,
+    registers: [registry],
+  });
+  return { decided: (via, access) => views.inc({ via, access }) };
 }

@@ -37,6 +37,40 @@ const tierSchema = z.object({
   entitlements: z.array(z.enum(entitlementNames)).min(1),
 });
 
+/** Is this an IANA time zone this runtime knows? */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The metered paywall: what opens premium articles, and how many a reader without it may open per period. */
+const paywallSchema = z
+  .object({
+    /** Premium articles a reader without the opening entitlement may open per period (0: none). */
+    allowance: z.number().int().min(0).max(1000),
+    /** The period the allowance renews on: a calendar month in `timeZone`. */
+    period: z.literal('month'),
+    /** The IANA zone whose midnight starts a period. */
+    timeZone: z.string().refine(isTimeZone, 'expected an IANA time zone such as Europe/Paris'),
+    /** The entitlement that opens premium content (a tier must grant it). */
+    opensWith: z.enum(entitlementNames),
+    /** Paragraphs a walled reader still sees. */
+    previewParagraphs: z.number().int().min(0).max(20),
+  })
+  .strict();
+
+export const defaultPaywall: z.infer<typeof paywallSchema> = {
+  allowance: 3,
+  period: 'month',
+  timeZone: 'Europe/Paris',
+  opensWith: 'read_premium',
+  previewParagraphs: 2,
+};
+
 export const policySchema = z
   .object({
     defaultCurrency: currencyCode,
@@ -48,6 +82,8 @@ export const policySchema = z
     pastDueGraceDays: z.number().int().nonnegative(),
     /** Lowest first; the first tier must start at 0 so that every supporter has one. */
     tiers: z.array(tierSchema).min(1),
+    /** Absent from a policy file: the built-in paywall below. */
+    paywall: paywallSchema.default(defaultPaywall),
   })
   .strict()
   .refine((p) => p.currencies[p.defaultCurrency] !== undefined, {
@@ -58,10 +94,15 @@ export const policySchema = z
   .refine((p) => p.tiers.every((t, i) => i === 0 || t.minMonthly > (p.tiers[i - 1]?.minMonthly ?? 0)), {
     message: 'tiers must be listed by increasing minMonthly',
     path: ['tiers'],
+  })
+  .refine((p) => p.tiers.some((t) => t.entitlements.includes(p.paywall.opensWith)), {
+    message: 'no tier grants the entitlement that opens premium content',
+    path: ['paywall', 'opensWith'],
   });
 
 export type SupportPolicy = z.infer<typeof policySchema>;
 export type Tier = SupportPolicy['tiers'][number];
+export type PaywallPolicy = SupportPolicy['paywall'];
 
 const standardCurrency = {
   presets: { once: [500, 1000, 2500], monthly: [300, 500, 1000], annual: [3000, 6000, 12000] },
@@ -80,7 +121,13 @@ export const defaultPolicy: SupportPolicy = {
     { name: 'supporter', minMonthly: 0, entitlements: ['hide_support_asks'] },
     { name: 'patron', minMonthly: 1000, entitlements: ['hide_support_asks', 'ad_free', 'read_premium'] },
   ],
+  paywall: defaultPaywall,
 };
+
+/** The lowest tier that opens premium content (the policy refuses a paywall no tier opens). */
+export function paywallTier(policy: SupportPolicy): Tier {
+  return policy.tiers.find((t) => t.entitlements.includes(policy.paywall.opensWith)) as Tier;
+}
 
 /** Reads and validates a policy file; the error names what is wrong so the operator can fix the file. */
 export function loadPolicyFile(path: string): SupportPolicy {

@@ -188,6 +188,30 @@ const applySession: StripeEventHandler = (ctx, event) =>
     apiVersion: event.api_version,
   });
 
+const frequencies = new Set(['once', 'monthly', 'annual']);
+
+/**
+ * For the conversions counter: the campaign and frequency of a Checkout Session this event reports paid (a card
+ * payment's `completed`, a delayed payment's `async_payment_succeeded`: one of the two per session); else null.
+ */
+export function paidCheckout(event: {
+  type: string;
+  data: { object: unknown };
+}): { campaign: string | null; frequency: string } | null {
+  if (
+    event.type !== 'checkout.session.completed' &&
+    event.type !== 'checkout.session.async_payment_succeeded'
+  )
+    return null;
+  const session = checkoutSessionSchema.safeParse(event.data.object);
+  if (!session.success || session.data.payment_status !== 'paid') return null;
+  const frequency = session.data.metadata?.frequency ?? '';
+  return {
+    campaign: session.data.metadata?.campaign ?? null,
+    frequency: frequencies.has(frequency) ? frequency : 'other',
+  };
+}
+
 export const checkoutEventHandlers: Record<string, StripeEventHandler> = {
   'checkout.session.completed': applySession,
   'checkout.session.async_payment_succeeded': applySession,

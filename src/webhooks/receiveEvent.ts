@@ -5,6 +5,7 @@ import type { Clock } from '../platform/clock';
 import { AppError, toAppError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import type { WebhookMetrics } from '../platform/metrics';
+import { paidCheckout } from '../stripe-events/checkout';
 import { handlerFor } from '../stripe-events/events';
 import { stripeReads } from '../stripe-events/reads';
 import { recordingReads } from '../stripe-events/recordedReads';
@@ -75,6 +76,8 @@ export async function receiveStripeEvent(
     assertSameMode(deps, event);
     const answer = await applyOnce(deps, event);
     deps.metrics?.settled(event.type, answer.status);
+    const paid = answer.status === 'applied' ? paidCheckout(event) : null;
+    if (paid) deps.metrics?.converted(paid.campaign, paid.frequency);
     return answer;
   } catch (error) {
     deps.metrics?.settled(event.type, 'failed');

@@ -1,11 +1,13 @@
 import nock from 'nock';
 import request from 'supertest';
+import { periodAt } from '../../src/paywall/period';
+import { siteUserMeters } from '../../src/paywall/siteUserMeter';
 import { SignInCodes } from '../../src/signin/signInCodes';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { proveEmail } from '../../src/supporters/proveEmail';
 import { supporterRepository } from '../../src/supporters/repository';
 import { RefreshTokens } from '../../src/tokens/refreshTokens';
-import { entitlementsOf } from '../fixtures/site';
+import { entitlementsOf, siteKey } from '../fixtures/site';
 import {
   charge,
   checkoutSession,
@@ -82,6 +84,16 @@ describe('erasing a supporter', () => {
   it('removes every trace of the person from Redis, raw events included, keeps the ledger and deletes the Stripe customer', async () => {
     const supporterId = await aSupporterWithHistory();
     expect(await mentions()).not.toEqual([]);
+    // Below the tier that opens premium articles, they read two this month: the paywall's meter is reading history.
+    for (const articleId of ['long-read-1', 'long-read-2']) {
+      const read = await withKey(request(t.app).get('/v1/access').query({ articleId, siteUserId }), siteKey);
+      expect(read.body).toMatchObject({ access: 'metered', tier: 'supporter' });
+    }
+    const meter = siteUserMeters(t.redis, t.prefix, 'Europe/Paris').key(
+      siteUserId,
+      periodAt(t.clock.now(), 'Europe/Paris'),
+    );
+    expect(await t.redis.scard(meter)).toBe(2);
     const totalBefore = await ledgerTotal(supporterId);
     expect(totalBefore).toBe(2500);
     const stripeDeletes = nock('https://api.stripe.com')
@@ -93,13 +105,14 @@ describe('erasing a supporter', () => {
     expect(res.body).toMatchObject({
       supporterId,
       alreadyErased: false,
-      erased: { records: 1, indexes: 2, refreshTokens: 2, signInCodes: 1, events: 3 },
+      erased: { records: 1, indexes: 2, refreshTokens: 2, signInCodes: 1, events: 3, meters: 1 },
       stripeCustomersDeleted: [customerId],
       stripeCustomersAlreadyGone: [],
       ledgerEntriesKept: 1,
     });
     expect(stripeDeletes.isDone()).toBe(true);
     expect(await mentions()).toEqual([]);
+    expect(await t.redis.exists(meter)).toBe(0);
     expect(await ledgerTotal(supporterId)).toBe(totalBefore);
     const [entry] = await loadSupporterLedger(supporterRepository(t.redis, t.prefix), supporterId);
     expect(entry).toMatchObject({ kind: 'payment', amount: 2500, currency: 'eur', supporterId });
