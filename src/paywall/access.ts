@@ -4,6 +4,10 @@ import { supporterStanding } from '../supporters/lookup';
 import type { SupporterRepository } from '../supporters/repository';
 import type { AccessTokens } from '../tokens/accessToken';
 import { type MeterDecision, type MeterSigner, meterView } from './meter';
+
+/** Far above any token this service signs: a longer one is not read. */
+const maxTokenLength = 8192;
+
 import { type MeterPeriod, periodAt } from './period';
 import type { SiteUserMeters } from './siteUserMeter';
 
@@ -55,7 +59,7 @@ export function paywallDecider(deps: PaywallDeps): PaywallDecider {
 
   /** The token's claims when it verifies; a refused token is no token at all (the reader is metered). */
   const tokenClaims = (token: string | undefined) => {
-    if (!token) return null;
+    if (!token || token.length > maxTokenLength) return null;
     try {
       return deps.accessTokens.verifyAccessToken(token);
     } catch {

@@ -8,8 +8,9 @@ import type { MeterPeriod } from './period';
  * it breaks the signature, and a meter that does not verify counts as used up, never as fresh. Clearing storage
  * does reset it: a meter the browser keeps cannot be stronger than that.
  *
- * `m1.<base64url JSON {p, a, x?}>.<base64url HMAC>`: `p` the period, `a` a short digest of each article id
- * (12 characters: the meter stays small whatever the site's ids), `x` set on a meter given for a refused one.
+ * `m1.<key id>.<base64url JSON {p, a, x?}>.<base64url HMAC>`: `p` the period, `a` a short digest of each article
+ * id (12 characters: the meter stays small whatever the site's ids), `x` set on a meter given for a refused one.
+ * A meter signed by a key the service no longer has (a rotation) is no meter: fresh, never used up.
  */
 
 export interface MeterState {
@@ -39,6 +40,8 @@ export function articleDigest(articleId: string): string {
   return createHash('sha256').update(articleId).digest('base64url').slice(0, 12);
 }
 
+const keyId = (key: Buffer) => createHash('sha256').update(key).digest('base64url').slice(0, 8);
+
 export interface MeterSigner {
   sign(state: MeterState): string;
   read(value: string | undefined): ReceivedMeter;
@@ -63,25 +66,26 @@ export function meterSigner(secrets: string[], signingKey: KeyObject): MeterSign
             ),
           ),
         ];
+  const byId = new Map(keys.map((key) => [keyId(key), key]));
+  const signing = keys[0] as Buffer;
   const mac = (key: Buffer, signed: string) => createHmac('sha256', key).update(signed).digest();
   return {
     sign(state) {
       const payload = { p: state.period, a: state.articles, ...(state.exhausted ? { x: 1 } : {}) };
-      const signed = `${version}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-      return `${signed}.${mac(keys[0] as Buffer, signed).toString('base64url')}`;
+      const signed = `${version}.${keyId(signing)}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+      return `${signed}.${mac(signing, signed).toString('base64url')}`;
     },
     read(value) {
       if (value === undefined || value === '') return { kind: 'none' };
       if (value.length > maxMeterLength) return { kind: 'invalid' };
-      const [head, body, signature, ...rest] = value.split('.');
-      if (head !== version || !body || !signature || rest.length > 0) return { kind: 'invalid' };
+      const [head, id, body, signature, ...rest] = value.split('.');
+      if (head !== version || !id || !body || !signature || rest.length > 0) return { kind: 'invalid' };
+      const key = byId.get(id);
+      // Signed before a rotation dropped its key: the reader is not to blame, the meter starts afresh.
+      if (!key) return { kind: 'none' };
       const given = Buffer.from(signature, 'base64url');
-      const signed = `${head}.${body}`;
-      const verified = keys.some((key) => {
-        const expected = mac(key, signed);
-        return given.length === expected.length && timingSafeEqual(given, expected);
-      });
-      if (!verified) return { kind: 'invalid' };
+      const expected = mac(key, `${head}.${id}.${body}`);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { kind: 'invalid' };
       let parsed: z.infer<typeof payloadSchema>;
       try {
         parsed = payloadSchema.parse(JSON.parse(Buffer.from(body, 'base64url').toString('utf8')));

@@ -34,9 +34,11 @@ const accessQuerySchema = z
       .optional(),
   })
   .strict();
+// Whatever the reader's cookies hold is passed on: an oversized or garbled value is no token, or a used-up meter,
+// never a 400 a backend might take as "let them in".
 const accessHeadersSchema = z.object({
-  'x-reader-token': z.string().max(8192).optional(),
-  'x-reader-meter': meter.optional(),
+  'x-reader-token': z.string().optional().openapi({ description: "The reader's access token (rs_access)" }),
+  'x-reader-meter': z.string().optional().openapi({ description: "The reader's meter (rs_meter)" }),
 });
 
 const isoTime = z.string().openapi({ format: 'date-time' });

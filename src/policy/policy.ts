@@ -50,8 +50,9 @@ export function isTimeZone(timeZone: string): boolean {
 /** The metered paywall: what opens premium articles, and how many a reader without it may open per period. */
 const paywallSchema = z
   .object({
-    /** Premium articles a reader without the opening entitlement may open per period (0: none). */
-    allowance: z.number().int().min(0).max(1000),
+    /** Premium articles a reader without the opening entitlement may open per period (0: none; the browser's
+     *  signed meter holds at most 100). */
+    allowance: z.number().int().min(0).max(100),
     /** The period the allowance renews on: a calendar month in `timeZone`. */
     period: z.literal('month'),
     /** The IANA zone whose midnight starts a period. */

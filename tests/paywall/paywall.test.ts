@@ -78,19 +78,25 @@ describe('the paywall', () => {
 
     it('treats an edited, re-signed or garbled meter as used up, never as fresh', async () => {
       const { meter } = await readAll(['a-1', 'a-2', 'a-3']);
-      const [version, body, signature] = meter.split('.') as [string, string, string];
+      const [version, kid, body, signature] = meter.split('.') as [string, string, string, string];
       const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as { p: string; a: string[] };
       const emptied = Buffer.from(JSON.stringify({ ...payload, a: [] })).toString('base64url');
       const forged = [
-        `${version}.${emptied}.${signature}`,
-        `${version}.${emptied}.${Buffer.alloc(32, 7).toString('base64url')}`,
-        `${version}.${body}.${signature.slice(0, -2)}`,
-        `${version}.${body}`,
-        'm2.e30.AAAA',
+        `${version}.${kid}.${emptied}.${signature}`,
+        `${version}.${kid}.${emptied}.${Buffer.alloc(32, 7).toString('base64url')}`,
+        `${version}.${kid}.${body}.${signature.slice(0, -2)}`,
+        `${version}.${kid}.${body}`,
+        `${version}.${body}.${signature}`,
+        'm2.e30.AAAA.AAAA',
         'not a meter',
+        `${meter}${'A'.repeat(5000)}`,
       ];
       for (const bad of forged) {
-        const answer = await view('a-4', bad);
+        const answer = (
+          await request(t.app)
+            .post('/v1/meter')
+            .send({ articleId: 'a-4', meter: bad.slice(0, 4096) })
+        ).body as MeterAnswer;
         expect([bad, answer.access, answer.remaining, answer.reason]).toEqual([
           bad,
           'denied',
@@ -100,6 +106,30 @@ describe('the paywall', () => {
         // The meter given back stays used up for the month, even on an article the reader had opened.
         expect((await view('a-1', answer.meter)).access).toBe('denied');
       }
+    });
+
+    it('starts afresh on a meter signed by a key the service no longer has (a rotation), and keeps the one still listed', async () => {
+      const secret = (c: string) => c.repeat(32);
+      const withSecrets = async (secrets: string) => {
+        await t.close();
+        t = await createSiteTestApp({
+          env: { JWT_SIGNING_KEY: signing.pem, PAYWALL_METER_SECRETS: secrets },
+        });
+        t.clock.set(Date.parse('2026-11-12T09:00:00Z'));
+      };
+      await withSecrets(secret('a'));
+      const { meter: old } = await readAll(['k-1', 'k-2', 'k-3']);
+      await withSecrets(`${secret('b')},${secret('a')}`);
+      expect((await view('k-4', old)).reason).toBe('allowance_used');
+      const { meter: current } = await readAll(['k-1'], old);
+      await withSecrets(secret('b'));
+      expect((await view('k-4', current)).reason).toBe('allowance_used');
+      await withSecrets(secret('c'));
+      expect(await view('k-4', current)).toMatchObject({
+        access: 'metered',
+        remaining: 2,
+        reason: 'counted',
+      });
     });
 
     it('starts afresh on a meter from a past month, and refuses one from a month to come', async () => {
@@ -284,19 +314,24 @@ describe('the paywall', () => {
 
     it('needs the site key and answers 400 listing each bad parameter', async () => {
       expect((await request(t.app).get('/v1/access').query({ articleId: 'x' })).status).toBe(401);
-      const res = await access(
-        { articleId: 'bad id!', siteUserId: '', other: '1' },
-        { 'X-Reader-Meter': 'm'.repeat(5000) },
-      );
+      const res = await access({ articleId: 'bad id!', siteUserId: '', other: '1' });
       expect(res.status).toBe(400);
       expect((res.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual([
         'articleId',
         'other',
         'siteUserId',
       ]);
-      const meter = await access({ articleId: 'ok' }, { 'X-Reader-Meter': 'm'.repeat(5000) });
-      expect(meter.status).toBe(400);
-      expect(meter.body.errors).toEqual([expect.objectContaining({ field: 'x-reader-meter' })]);
+    });
+
+    it("never answers 400 for what a reader's cookies hold: an oversized meter is used up, an oversized token is none", async () => {
+      const meter = await access({ articleId: 'ok' }, { 'X-Reader-Meter': 'm'.repeat(5000) }).expect(200);
+      expect(meter.body).toMatchObject({ access: 'denied', reason: 'meter_invalid' });
+      const { token } = issuer().issueAccessToken(patronGrant(t.clock));
+      const padded = await access(
+        { articleId: 'ok' },
+        { 'X-Reader-Token': `${token}${'A'.repeat(9000)}` },
+      ).expect(200);
+      expect(padded.body).toMatchObject({ access: 'metered', reason: 'counted', tier: null });
     });
 
     it('counts premium views by decision, and paid checkouts from the paywall, once each', async () => {
