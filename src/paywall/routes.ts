@@ -1,11 +1,11 @@
 import { Router } from 'express';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import { requireApiKey } from '../platform/apiKeys';
 import { parseRequest } from '../platform/http';
 import type { PaywallMetrics } from '../platform/metrics';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
-import { ipBucket, rateLimited } from '../platform/rateLimits';
+import { consume, ipBucket } from '../platform/rateLimits';
 import { z } from '../zod';
 import type { AccessDecision, PaywallDecider } from './access';
 import { maxMeterLength } from './meter';
@@ -114,12 +114,7 @@ export function paywallRoutes(deps: PaywallRouteDeps, openapi: OpenAPIRegistry):
     },
   });
   router.post('/v1/meter', async (req, res) => {
-    try {
-      await limiter.consume(ipBucket(req.ip));
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      throw rateLimited('Too many premium views from this address', rejection.msBeforeNext);
-    }
+    await consume(limiter, ipBucket(req.ip), 'Too many premium views from this address');
     const body = parseRequest(meterBodySchema, req.body, 'body');
     const decision = deps.paywall.meter(body.articleId, body.meter);
     deps.metrics.decided('meter', decision.access);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP, isIPv6 } from 'node:net';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from './errors';
 import type { RedisClient } from './redis';
 
@@ -80,8 +80,9 @@ export function createCeiling(
   return { spend: () => consume(limiter, 'all', options.refusal, options.onRefused) };
 }
 
-async function consume(
-  limiter: RateLimiterRedis,
+/** Spends one point of `key`, or throws the 429 (Redis trouble is rethrown: the limit fails closed). */
+export async function consume(
+  limiter: RateLimiterAbstract,
   key: string,
   refusal: string,
   onRefused?: () => void,
