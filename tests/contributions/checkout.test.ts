@@ -327,6 +327,14 @@ describe('GET /v1/config', () => {
         { name: 'supporter', minMonthly: 0, entitlements: ['hide_support_asks'] },
         { name: 'patron', minMonthly: 1000, entitlements: ['hide_support_asks', 'ad_free', 'read_premium'] },
       ],
+      paywall: {
+        allowance: 3,
+        period: 'month',
+        timeZone: 'Europe/Paris',
+        opensWith: 'read_premium',
+        previewParagraphs: 2,
+        opensAtMonthly: 1000,
+      },
     });
   });
 });
