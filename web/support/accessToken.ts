@@ -2,7 +2,7 @@ import type { Environment } from './environment';
 import { callService } from './http';
 import { readJson, storageKeys, writeItem } from './storage';
 
-/** The claims the banner relies on (the contract's access token; `tier` and `recurring` are not needed here). */
+/** The claims the banner relies on (the contract's access token; `tier` is not needed here). */
 export interface AccessClaims {
   iss: string;
   aud: string | string[];
@@ -10,6 +10,8 @@ export interface AccessClaims {
   exp: number;
   nbf?: number;
   ent: string[];
+  /** A subscription is behind it: the paywall offers to change it rather than to give a second time. */
+  recurring?: boolean;
 }
 
 export type Rejection =
@@ -121,7 +123,8 @@ function checkClaims(claims: Record<string, unknown>, env: Environment, nowMs: n
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowS + 60))
     return { ok: false, reason: 'not yet valid' };
   if (exp <= nowS) return { ok: false, reason: 'expired' };
-  return { ok: true, claims: { iss, aud: aud as string | string[], sub, exp, ent } };
+  const recurring = claims.recurring === true;
+  return { ok: true, claims: { iss, aud: aud as string | string[], sub, exp, ent, recurring } };
 }
 
 /** The key the service publishes under a `kid`: from the cached JWKS, else refetched once. */

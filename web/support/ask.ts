@@ -95,7 +95,11 @@ export function renderAsk(host: HTMLElement, context: AskContext, notice: string
       fillAmounts(previous === 'other' ? 'other' : Math.max(index, 0));
     },
   );
-  fillAmounts(1);
+  // `data-amount`: the smallest preset that reaches it (the paywall asks for the tier that opens it); else the middle.
+  const target = Number(host.dataset.amount);
+  const presets = bounds.presets[frequency];
+  const reaching = presets.findIndex((amount) => amount >= target);
+  fillAmounts(target > 0 ? (reaching >= 0 ? reaching : presets.length - 1) : 1);
 
   customInput.addEventListener('input', () => {
     amountGroup.select('other');

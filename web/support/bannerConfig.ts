@@ -1,5 +1,6 @@
 import type { Environment } from './environment';
 import { callService } from './http';
+import { readItem, storageKeys, writeItem } from './storage';
 import type { Frequency } from './words';
 
 /** `GET /v1/config`, as far as the banner uses it. Amounts are in minor units. */
@@ -8,7 +9,22 @@ export interface BannerConfig {
   currencies: Record<string, { presets: Record<Frequency, number[]>; min: number; max: number }>;
   frequencies: Frequency[];
   locales: string[];
+  paywall: PaywallConfig;
 }
+
+/** What the script needs of the paywall; the service does the counting. */
+export interface PaywallConfig {
+  opensWith: string;
+  previewParagraphs: number;
+  /** The lowest monthly amount (minor units) whose tier opens premium content. */
+  opensAtMonthly: number;
+}
+
+const defaultPaywall: PaywallConfig = {
+  opensWith: 'read_premium',
+  previewParagraphs: 2,
+  opensAtMonthly: 1000,
+};
 
 const standard = {
   presets: { once: [500, 1000, 2500], monthly: [300, 500, 1000], annual: [3000, 6000, 12000] },
@@ -22,6 +38,7 @@ export const fallbackConfig: BannerConfig = {
   currencies: { eur: standard, usd: standard, gbp: standard },
   frequencies: ['once', 'monthly', 'annual'],
   locales: ['fr', 'en'],
+  paywall: defaultPaywall,
 };
 
 const configTimeoutMs = 4000;
@@ -31,7 +48,9 @@ const knownFrequencies: readonly Frequency[] = ['once', 'monthly', 'annual'];
 export async function loadBannerConfig(env: Environment): Promise<BannerConfig> {
   try {
     const answer = await callService(env, 'v1/config', { timeoutMs: configTimeoutMs });
-    return (answer.status === 200 && parseConfig(answer.body)) || fallbackConfig;
+    const config = (answer.status === 200 && parseConfig(answer.body)) || fallbackConfig;
+    writeItem(storageKeys.opensWith, config.paywall.opensWith);
+    return config;
   } catch {
     return fallbackConfig;
   }
@@ -39,7 +58,7 @@ export async function loadBannerConfig(env: Environment): Promise<BannerConfig> 
 
 function parseConfig(body: unknown): BannerConfig | null {
   if (typeof body !== 'object' || body === null) return null;
-  const { defaultCurrency, currencies, frequencies, locales } = body as Record<string, unknown>;
+  const { defaultCurrency, currencies, frequencies, locales, paywall } = body as Record<string, unknown>;
   if (typeof defaultCurrency !== 'string' || typeof currencies !== 'object' || currencies === null)
     return null;
   const parsed: BannerConfig['currencies'] = {};
@@ -61,7 +80,25 @@ function parseConfig(body: unknown): BannerConfig | null {
     currencies: parsed,
     frequencies: offered.length > 0 ? offered : [...knownFrequencies],
     locales: Array.isArray(locales) ? locales.filter((locale) => typeof locale === 'string') : [],
+    paywall: parsePaywall(paywall),
   };
+}
+
+function parsePaywall(value: unknown): PaywallConfig {
+  const { opensWith, previewParagraphs, opensAtMonthly } = (value ?? {}) as Record<string, unknown>;
+  const count = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+  return {
+    opensWith: typeof opensWith === 'string' ? opensWith : defaultPaywall.opensWith,
+    previewParagraphs: count(previewParagraphs)
+      ? (previewParagraphs as number)
+      : defaultPaywall.previewParagraphs,
+    opensAtMonthly: count(opensAtMonthly) ? (opensAtMonthly as number) : defaultPaywall.opensAtMonthly,
+  };
+}
+
+/** The opening entitlement as the last config said it (remembered: an entitled reader's page asks for nothing). */
+export function rememberedOpensWith(): string {
+  return readItem(storageKeys.opensWith) ?? defaultPaywall.opensWith;
 }
 
 function amounts(value: unknown): number[] | null {

@@ -23,6 +23,8 @@ export interface Environment {
   timeoutMs: number | null;
   /** `data-debug`: explain on the console why the ask is shown or hidden. */
   debug: boolean;
+  /** `data-paywall-fail`: `open` shows premium content when the meter cannot be asked; else it is walled. */
+  paywallFail: 'open' | 'closed';
 }
 
 /** The script's own tag: `document.currentScript` while it runs synchronously, else the tag that loaded support.js. */
@@ -57,6 +59,7 @@ export function readEnvironment(tag: HTMLScriptElement | null): Environment | nu
     siteUserTokenUrl: data.siteUserTokenUrl ?? null,
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : null,
     debug: data.debug !== undefined,
+    paywallFail: data.paywallFail === 'open' ? 'open' : 'closed',
   };
 }
 

@@ -5,7 +5,7 @@
  * `[data-support-ask]` for supporters, deciding from the access token it keeps and verifies itself (no request when
  * the token is valid and the keys are cached). It claims the token on return from Checkout, renews it near expiry,
  * and restores support on a new device by e-mail code. It fails open: whatever goes wrong, the article is untouched
- * and the ask stays.
+ * and the ask stays. Premium content (`[data-premium]`) is metered by the paywall (`paywall.ts`).
  */
 import { type AskContext, langOfAsk, renderAsk, renderMessage } from './ask';
 import { type BannerConfig, loadBannerConfig } from './bannerConfig';
@@ -17,6 +17,7 @@ import {
   takeSessionIdFromAddress,
 } from './checkoutReturn';
 import { type Environment, findScriptTag, readEnvironment } from './environment';
+import { gatePremium } from './paywall';
 import { injectStyles } from './styles';
 import { currentClaims, decideFromStoredToken, refreshAccessToken, storedToken } from './supporterToken';
 import { words } from './words';
@@ -51,6 +52,8 @@ async function start(env: Environment): Promise<void> {
   takeSessionIdFromAddress();
   await domReady();
 
+  for (const premium of Array.from(document.querySelectorAll<HTMLElement>('[data-premium]')))
+    if (!premium.hasAttribute('data-premium-decided')) premium.setAttribute('data-paywall-state', 'deciding');
   const asks = Array.from(document.querySelectorAll<HTMLElement>('[data-support-ask]'));
   // The script draws into empty elements; elements with content of their own are the site's, only ever hidden.
   const targets = asks.filter((element) => element.children.length === 0 && !element.textContent?.trim());
@@ -87,50 +90,61 @@ async function start(env: Environment): Promise<void> {
     for (const element of targets) renderAsk(element, ready, notice(langOfAsk(element, env)));
   };
 
-  if (restored) log(`returned from sign-in: refresh ${await refreshAccessToken(env)}`);
+  const decideAsks = async (): Promise<void> => {
+    if (restored) log(`returned from sign-in: refresh ${await refreshAccessToken(env)}`);
 
-  let claimOutcome: ClaimOutcome | null = null;
-  if (claim) {
-    claimOutcome = returnedFromCheckout
-      ? await claimWithRetries(env, claim, pendingRetryDelaysMs, () => showPending(targets, env))
-      : await claimOnce(env, claim);
-    log(`checkout session claim: ${claimOutcome}`);
-    if (claimOutcome === 'claimed') {
-      // Verified now, while a request is expected anyway: the keys are then cached for a quiet next page.
-      log(`claimed token ${(await currentClaims(env)) ? 'verified' : 'refused'}`);
-      showSupporter(asks, targets, 'thanks', env);
+    let claimOutcome: ClaimOutcome | null = null;
+    if (claim) {
+      claimOutcome = returnedFromCheckout
+        ? await claimWithRetries(env, claim, pendingRetryDelaysMs, () => showPending(targets, env))
+        : await claimOnce(env, claim);
+      log(`checkout session claim: ${claimOutcome}`);
+      if (claimOutcome === 'claimed') {
+        // Verified now, while a request is expected anyway: the keys are then cached for a quiet next page.
+        log(`claimed token ${(await currentClaims(env)) ? 'verified' : 'refused'}`);
+        showSupporter(asks, targets, 'thanks', env);
+        decided('supporter');
+        return;
+      }
+      if (claimOutcome === 'pending') {
+        showPending(targets, env);
+        decided('reader');
+        return;
+      }
+    }
+
+    const decision = await decideFromStoredToken(
+      env,
+      () => {
+        log('renewal says the support has ended: showing the ask');
+        showAsks(() => null).catch(report);
+      },
+      log,
+    );
+    if (decision === 'supporter') {
+      if (restored) {
+        showSupporter(asks, targets, 'restored', env);
+      } else {
+        for (const element of asks) {
+          element.hidden = true;
+          element.setAttribute('data-support-state', 'hidden');
+        }
+      }
       decided('supporter');
       return;
     }
-    if (claimOutcome === 'pending') {
-      showPending(targets, env);
-      decided('reader');
-      return;
-    }
-  }
-
-  const decision = await decideFromStoredToken(
+    const notCompleted = claimOutcome === 'refused' && returnedFromCheckout;
+    await showAsks((lang) => (notCompleted ? words[lang].notCompleted : null));
+  };
+  await decideAsks();
+  // Premium content is decided once the token is settled (claimed, renewed or dropped) on this page.
+  await gatePremium({
     env,
-    () => {
-      log('renewal says the support has ended: showing the ask');
-      showAsks(() => null).catch(report);
-    },
-    log,
-  );
-  if (decision === 'supporter') {
-    if (restored) {
-      showSupporter(asks, targets, 'restored', env);
-    } else {
-      for (const element of asks) {
-        element.hidden = true;
-        element.setAttribute('data-support-state', 'hidden');
-      }
-    }
-    decided('supporter');
-    return;
-  }
-  const notCompleted = claimOutcome === 'refused' && returnedFromCheckout;
-  await showAsks((lang) => (notCompleted ? words[lang].notCompleted : null));
+    claims: () => currentClaims(env),
+    config: bannerConfig,
+    ask: context,
+    report,
+  });
 }
 
 /** A thank-you in the elements the script draws into, in each one's language; every other ask is hidden. */

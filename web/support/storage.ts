@@ -9,7 +9,26 @@ export const storageKeys = {
   jwks: 'reader-support:jwks',
   /** A checkout session id awaiting its claim (SEPA and other delayed payments), with when it was first seen. */
   pendingClaim: 'reader-support:pending-claim',
+  /** The paywall's signed meter (also in the `rs_meter` cookie, for the site's backend). */
+  meter: 'reader-support:meter',
+  /** The entitlement that opens premium content, from the last `/v1/config`. */
+  opensWith: 'reader-support:opens-with',
 } as const;
+
+/**
+ * A first-party cookie on the site's own domain, for the site's backend to read (`rs_access`, `rs_meter`): never
+ * HttpOnly (the script writes it), SameSite=Lax, Secure on HTTPS. A null value deletes it.
+ */
+export function writeSiteCookie(name: string, value: string | null, maxAgeS = 0): void {
+  try {
+    const secure = location.protocol === 'https:' ? '; Secure' : '';
+    const age = value === null ? 0 : Math.max(0, Math.floor(maxAgeS));
+    // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is missing from Safari and Firefox.
+    document.cookie = `${name}=${value ?? ''}; Path=/; Max-Age=${age}; SameSite=Lax${secure}`;
+  } catch {
+    // A sandboxed page without cookies: the backend sees no copy, and decides as for a reader with none.
+  }
+}
 
 type StorageKind = 'localStorage' | 'sessionStorage';
 

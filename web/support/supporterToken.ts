@@ -1,7 +1,7 @@
 import { type AccessClaims, hidesAsks, verifyAccessToken } from './accessToken';
 import type { Environment } from './environment';
 import { callService, stringField } from './http';
-import { readItem, removeItem, storageKeys, writeItem } from './storage';
+import { readItem, removeItem, storageKeys, writeItem, writeSiteCookie } from './storage';
 
 /** What this browser's stored token says about the reader. */
 export type Decision = 'supporter' | 'reader';
@@ -22,12 +22,29 @@ export function storedToken(): string | null {
   return readItem(storageKeys.token);
 }
 
+/** The `rs_access` cookie's name: the copy of the token the site's backend reads to gate premium articles. */
+export const accessCookie = 'rs_access';
+
 export function storeToken(token: string): void {
   writeItem(storageKeys.token, token);
+  writeSiteCookie(accessCookie, token, tokenLifetimeS(token));
 }
 
 export function dropToken(): void {
   removeItem(storageKeys.token);
+  writeSiteCookie(accessCookie, null);
+}
+
+/** Seconds until the token's `exp` (unverified: only the cookie's lifetime depends on it). */
+function tokenLifetimeS(token: string): number {
+  try {
+    const payload = JSON.parse(atob((token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as {
+      exp?: unknown;
+    };
+    return typeof payload.exp === 'number' ? payload.exp - Date.now() / 1000 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /**

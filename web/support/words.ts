@@ -35,6 +35,11 @@ export interface Words {
   restoredText: string;
   nothingToRestore: string;
   restoreFailed: string;
+  paywallTitle: string;
+  paywallText: (amount: string) => string;
+  paywallUpgradeText: (amount: string) => string;
+  paywallManage: string;
+  premiumLeft: (remaining: number) => string;
 }
 
 export const words: Record<Lang, Words> = {
@@ -72,6 +77,16 @@ export const words: Record<Lang, Words> = {
     restoredText: 'Merci ! Les appels à contribution ne s’afficheront plus sur cet appareil.',
     nothingToRestore: 'Aucun soutien en cours n’est associé à cette adresse.',
     restoreFailed: 'Impossible de retrouver votre soutien pour le moment. Réessayez plus tard.',
+    paywallTitle: 'Cet article est réservé à nos soutiens',
+    paywallText: (amount) =>
+      `Soutenez-nous à partir de ${amount} par mois pour lire tous nos articles réservés, sans limite.`,
+    paywallUpgradeText: (amount) =>
+      `Merci de votre soutien\u202f! À partir de ${amount} par mois, il ouvre aussi nos articles réservés\u00a0: vous pouvez le modifier depuis votre espace.`,
+    paywallManage: 'Modifier mon soutien',
+    premiumLeft: (remaining) =>
+      remaining === 0
+        ? 'C’est votre dernier article réservé offert ce mois-ci.'
+        : `Il vous reste ${remaining}\u00a0article${remaining > 1 ? 's' : ''} réservé${remaining > 1 ? 's' : ''} offert${remaining > 1 ? 's' : ''} ce mois-ci.`,
   },
   en: {
     region: 'Support our journalism',
@@ -106,6 +121,16 @@ export const words: Record<Lang, Words> = {
     restoredText: 'Thank you! Support asks will no longer show on this device.',
     nothingToRestore: 'No current support is linked to this address.',
     restoreFailed: 'Your support could not be restored right now. Please try again later.',
+    paywallTitle: 'This article is for our supporters',
+    paywallText: (amount) =>
+      `Support us from ${amount} a month to read all our premium articles, without limit.`,
+    paywallUpgradeText: (amount) =>
+      `Thank you for your support! From ${amount} a month it also opens our premium articles: you can change it from your account.`,
+    paywallManage: 'Change my support',
+    premiumLeft: (remaining) =>
+      remaining === 0
+        ? 'This is your last free premium article this month.'
+        : `${remaining} free premium article${remaining > 1 ? 's' : ''} left this month.`,
   },
 };
 
