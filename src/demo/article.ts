@@ -21,6 +21,13 @@ export interface DemoArticle {
   pullQuote: string;
   after: string[];
   ask: { headline: string; text: string };
+  /** The premium long read: the same report as a four-episode series, behind the paywall. */
+  premium: {
+    kicker: string;
+    episode: (n: number, of: number) => string;
+    promo: string;
+    episodes: string;
+  };
   footer: string;
 }
 
@@ -84,6 +91,12 @@ export const demoArticles: Record<DemoLang, DemoArticle> = {
       headline: "Aucune nouvelle n'est une mauvaise nouvelle",
       text: 'Vos contributions nous aideront à continuer à livrer les histoires qui comptent pour vous',
     },
+    premium: {
+      kicker: 'Grand format · réservé à nos soutiens',
+      episode: (n, of) => `Épisode ${n} sur ${of}`,
+      promo: 'Grand format, réservé à nos soutiens : l’Orave en quatre épisodes (3 offerts par mois)',
+      episodes: 'Les épisodes',
+    },
     footer: 'Le Méridien est un journal imaginaire, le temps d’une démonstration.',
   },
   en: {
@@ -143,6 +156,12 @@ export const demoArticles: Record<DemoLang, DemoArticle> = {
     ask: {
       headline: 'No news is bad news',
       text: 'Your contributions will help us keep delivering the stories that matter to you',
+    },
+    premium: {
+      kicker: 'Long read · for our supporters',
+      episode: (n, of) => `Episode ${n} of ${of}`,
+      promo: 'Long read, for our supporters: the Orave in four episodes (3 free a month)',
+      episodes: 'Episodes',
     },
     footer: 'The Meridian is an imaginary newspaper, for the length of a demo.',
   },

@@ -7,14 +7,39 @@ export interface DemoPageOptions {
   returnUrl: string | null;
   /** The `iss` the script expects on its tokens (`data-issuer`): the service's PUBLIC_URL. */
   issuer: string;
+  /** An episode of the premium long read (1…`premiumEpisodes`), or null for the free article. */
+  episode?: number | null;
 }
+
+/** The premium long read's episodes: one more than the paywall's default allowance, so the last one is walled. */
+export const premiumEpisodes = 4;
 
 /**
  * The demo article: a magazine page whose only script is the banner script (`/support.js`), which draws the ask
  * into the empty `[data-support-ask]` element under the article. No inline script (helmet's CSP); inline styles only.
  */
-export function renderDemoPage({ lang, returnUrl, issuer }: DemoPageOptions): string {
+export function renderDemoPage({ lang, returnUrl, issuer, episode = null }: DemoPageOptions): string {
   const a = demoArticles[lang];
+  const query = lang === 'en' ? '?lang=en' : '';
+  const episodeLinks = Array.from({ length: premiumEpisodes }, (_, i) => i + 1)
+    .map((n) => {
+      const label = escapeHtml(a.premium.episode(n, premiumEpisodes));
+      return n === episode
+        ? `<li aria-current="page">${label}</li>`
+        : `<li><a href="/demo/premium/${n}${query}">${label}</a></li>`;
+    })
+    .join('');
+  // Search engines are told which part is for supporters (schema.org, as Google asks of paywalled pages).
+  const premiumMarkup =
+    episode === null
+      ? ''
+      : `<script type="application/ld+json">${JSON.stringify({
+          '@context': 'https://schema.org',
+          '@type': 'NewsArticle',
+          headline: a.title,
+          isAccessibleForFree: false,
+          hasPart: { '@type': 'WebPageElement', isAccessibleForFree: false, cssSelector: '.body' },
+        }).replace(/</g, '\\u003c')}</script>`;
   const scriptData = [
     `data-lang="${lang}"`,
     `data-issuer="${escapeHtml(issuer)}"`,
@@ -32,6 +57,7 @@ export function renderDemoPage({ lang, returnUrl, issuer }: DemoPageOptions): st
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(a.title)} — ${escapeHtml(a.masthead)}</title>
 <style>${styles}</style>
+${premiumMarkup}
 </head>
 <body>
 <p class="demo-notice">${escapeHtml(a.demoNotice)}
@@ -42,16 +68,19 @@ export function renderDemoPage({ lang, returnUrl, issuer }: DemoPageOptions): st
 </header>
 <main>
 <article>
-  <p class="kicker">${escapeHtml(a.kicker)}</p>
+  <p class="kicker">${escapeHtml(episode === null ? a.kicker : `${a.premium.kicker} · ${a.premium.episode(episode, premiumEpisodes)}`)}</p>
   <h1>${escapeHtml(a.title)}</h1>
   <p class="standfirst">${escapeHtml(a.standfirst)}</p>
   <p class="byline">${escapeHtml(a.byline)} <span>${escapeHtml(a.dateline)}</span></p>
   <figure>${riverMap(a)}<figcaption>${escapeHtml(a.figureCaption)}</figcaption></figure>
-  <div class="body">
+  <div class="body"${episode === null ? '' : ` data-premium="orave-${episode}"`}>
 ${paragraphs(a.before)}
 <blockquote>${escapeHtml(a.pullQuote)}</blockquote>
 ${paragraphs(a.after)}
   </div>
+  <nav class="episodes" aria-label="${escapeHtml(a.premium.episodes)}">
+    ${episode === null ? `<p><a href="/demo/premium/1${query}">${escapeHtml(a.premium.promo)}</a></p>` : `<ol>${episodeLinks}</ol>`}
+  </nav>
   <div class="support" data-support-ask data-headline="${escapeHtml(a.ask.headline)}" data-text="${escapeHtml(a.ask.text)}"></div>
 </article>
 </main>
@@ -109,5 +138,9 @@ blockquote{margin:2rem 0;padding:.25rem 0 .25rem 1.25rem;border-left:4px solid v
 .support{margin-top:2.5rem;padding-top:1.5rem;border-top:3px double var(--ink)}
 /* The room the ask takes, held while the script decides: no layout shift when it draws. */
 .support[data-support-ask]:not([hidden]):empty{min-height:22rem}
+.episodes{margin-top:2rem;font:15px/1.5 system-ui,sans-serif}
+.episodes ol{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;padding:0;list-style:none}
+.episodes [aria-current]{font-weight:700}
+.rs-meter-note{font-family:system-ui,sans-serif}
 footer{border-top:1px solid var(--rule);padding:1.5rem 1rem 3rem;text-align:center;font:13px/1.4 system-ui,sans-serif;color:var(--muted)}
 `;

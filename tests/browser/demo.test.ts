@@ -244,6 +244,83 @@ describe('the offline demo in a browser', () => {
     await page.context().close();
   }, 60_000);
 
+  test('a reader reads three premium episodes, the fourth is walled, gives €10 a month and it opens, with no request on reload', async () => {
+    const page = await newReader();
+    const requests: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.origin === serviceUrl && url.pathname.startsWith('/v1/'))
+        requests.push(`${request.method()} ${url.pathname}`);
+    });
+    const state = (n: number) => page.locator(`[data-premium="orave-${n}"]`);
+    const stateOf = async (n: number) => {
+      await state(n)
+        .and(
+          page.locator('[data-paywall-state=open],[data-paywall-state=metered],[data-paywall-state=walled]'),
+        )
+        .waitFor();
+      return state(n).getAttribute('data-paywall-state');
+    };
+
+    await step(
+      'the article links the premium long read; three episodes open, each saying what is left',
+      async () => {
+        await page.goto(`${serviceUrl}/demo`);
+        await page.getByRole('link', { name: /Grand format, réservé à nos soutiens/ }).click();
+        expect(await stateOf(1)).toBe('metered');
+        await page.getByText('Il vous reste 2\u00a0articles réservés offerts ce mois-ci.').waitFor();
+        for (const n of [2, 3]) {
+          await page.getByRole('link', { name: `Épisode ${n} sur 4` }).click();
+          expect(await stateOf(n)).toBe('metered');
+        }
+      },
+    );
+
+    await step('the fourth is walled: two paragraphs, then the paywall ask at €10 a month', async () => {
+      await page.getByRole('link', { name: 'Épisode 4 sur 4' }).click();
+      expect(await stateOf(4)).toBe('walled');
+      expect(await state(4).locator('p:visible').count()).toBe(2);
+      const wall = page.getByRole('region', { name: 'Cet article est réservé à nos soutiens' });
+      expect(await wall.getByRole('radio', { name: 'Mensuel' }).isChecked()).toBe(true);
+      expect(await wall.getByRole('radio', { name: '10 €' }).isChecked()).toBe(true);
+      await screenshot(page, 'demo-premium-walled.png', true);
+    });
+
+    const { claimed: claim } = await step('€10 a month through the wall and the hosted page', async () => {
+      await Promise.all([
+        page.waitForURL(`${standIn.url}/checkout/**`),
+        page
+          .getByRole('region', { name: 'Cet article est réservé à nos soutiens' })
+          .getByRole('button', { name: 'Soutenez-nous maintenant' })
+          .click(),
+      ]);
+      await page.getByText('par mois').first().waitFor();
+      await page.getByLabel('Adresse e-mail').fill('abonnee@example.fr');
+      const claimed = claimAnswer(page);
+      await Promise.all([
+        page.waitForURL(`${serviceUrl}/demo/premium/4**`),
+        page.getByRole('button', { name: /Faire un don|S’abonner|Soutenir/ }).click(),
+      ]);
+      await expectDelivered('checkout.session.completed');
+      return { claimed };
+    });
+
+    await step('back on the fourth episode, it opens', async () => {
+      await expectClaimed(claim);
+      expect(await stateOf(4)).toBe('open');
+      expect(await state(4).locator('p:visible').count()).toBeGreaterThan(2);
+    });
+
+    await step('on reload it opens with no request to the service', async () => {
+      requests.length = 0;
+      await page.reload();
+      expect(await stateOf(4)).toBe('open');
+      await decided(page);
+      expect(requests).toEqual([]);
+    });
+    await page.context().close();
+  }, 90_000);
+
   test('a supporter’s token hides the ask on the demo article (the script’s side of the flow)', async () => {
     const page = await newReader();
     const keyRing = loadKeyRing(t.config);
