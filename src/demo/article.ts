@@ -94,7 +94,7 @@ export const demoArticles: Record<DemoLang, DemoArticle> = {
     premium: {
       kicker: 'Grand format · réservé à nos soutiens',
       episode: (n, of) => `Épisode ${n} sur ${of}`,
-      promo: 'Grand format, réservé à nos soutiens : l’Orave en quatre épisodes (3 offerts par mois)',
+      promo: 'Grand format, réservé à nos soutiens\u00a0: l’Orave en quatre épisodes (3 offerts par mois)',
       episodes: 'Les épisodes',
     },
     footer: 'Le Méridien est un journal imaginaire, le temps d’une démonstration.',

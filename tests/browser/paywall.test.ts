@@ -38,6 +38,17 @@ beforeAll(async () => {
   for (const id of ['long-read-1', 'long-read-2', 'long-read-3', 'long-read-4'])
     h.sitePage(`/premium/${id}`, premiumHtml(id));
   h.sitePage('/premium/decided', premiumHtml('decided', { decided: true }));
+  // One article in two parts around an ad, its paragraphs nested in the site's own markup.
+  h.sitePage(
+    '/premium/split',
+    `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>split</title></head><body>
+<div id="premium" data-premium="long-read-split"><div class="inner"><p>Un.</p><p>Deux.</p><p>Trois.</p></div></div>
+<aside>Publicité</aside>
+<div id="premium-2" data-premium="long-read-split"><p>Quatre.</p></div>
+<div id="ask" data-support-ask></div>
+<script src="${h.serviceUrl}/support.js" async></script></body></html>`,
+  );
+  h.sitePage('/premium/bad-id', premiumHtml('un article accentué é'));
 });
 afterEach(async () => {
   await Promise.all(open.map((p) => p.context.close()));
@@ -115,7 +126,7 @@ describe('the paywall, for a reader who is not entitled', () => {
     expect(p.pageErrors).toEqual([]);
   });
 
-  it('walls a reader who edits the meter in storage to read more', async () => {
+  it('walls a reader who edits the meter in storage and in its cookie to read more', async () => {
     const p = await newPage();
     for (const id of ['long-read-1', 'long-read-2', 'long-read-3']) await read(p, id);
     await p.page.evaluate(`(() => {
@@ -123,7 +134,9 @@ describe('the paywall, for a reader who is not entitled', () => {
       const payload = JSON.parse(atob(body.replace(/-/g, '+').replace(/_/g, '/')));
       payload.a = [];
       const edited = btoa(JSON.stringify(payload)).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
-      localStorage.setItem('reader-support:meter', [v, kid, edited, sig].join('.'));
+      const forged = [v, kid, edited, sig].join('.');
+      localStorage.setItem('reader-support:meter', forged);
+      document.cookie = 'rs_meter=' + forged + '; Path=/; SameSite=Lax';
     })()`);
     expect(await read(p, 'long-read-4')).toBe('walled');
     expect(await read(p, 'long-read-1')).toBe('walled');
@@ -134,6 +147,29 @@ describe('the paywall, for a reader who is not entitled', () => {
     expect(await read(p, 'decided')).toBe('open');
     expect(p.serviceRequests).not.toContain('POST /v1/meter');
     expect(await visibleParagraphs(p)).toEqual(paragraphs);
+  });
+});
+
+describe('the paywall, on pages as sites write them', () => {
+  it('counts an article split in two parts once, cuts nested paragraphs, and draws one ask', async () => {
+    const p = await newPage();
+    for (const id of ['long-read-1', 'long-read-2', 'long-read-3']) await read(p, id);
+    p.serviceRequests.length = 0;
+    expect(await read(p, 'split')).toBe('walled');
+    expect(p.serviceRequests.filter((r) => r === 'POST /v1/meter')).toHaveLength(1);
+    const visible = await p.page.evaluate<string[]>(
+      "Array.from(document.querySelectorAll('[data-premium] p')).filter((e) => e.offsetParent !== null).map((e) => e.textContent)",
+    );
+    expect(visible).toEqual(['Un.', 'Deux.']);
+    expect(await p.page.locator('[data-paywall-ask]').count()).toBe(1);
+    expect(await p.page.locator('#premium-2').getAttribute('data-paywall-state')).toBe('walled');
+  });
+
+  it('walls, with no request, an article whose id the service would refuse (closed by default)', async () => {
+    const p = await newPage();
+    await p.page.goto(`${h.siteUrl}/premium/bad-id`);
+    await p.page.locator('#premium[data-paywall-state=walled]').waitFor();
+    expect(p.serviceRequests).not.toContain('POST /v1/meter');
   });
 });
 

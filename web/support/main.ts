@@ -19,7 +19,13 @@ import {
 import { type Environment, findScriptTag, readEnvironment } from './environment';
 import { gatePremium } from './paywall';
 import { injectStyles } from './styles';
-import { currentClaims, decideFromStoredToken, refreshAccessToken, storedToken } from './supporterToken';
+import {
+  currentClaims,
+  decideFromStoredToken,
+  refreshAccessToken,
+  storedToken,
+  verifiedClaims,
+} from './supporterToken';
 import { words } from './words';
 
 /** Waits between claims while a delayed payment settles, on the page Checkout returned to. */
@@ -90,7 +96,7 @@ async function start(env: Environment): Promise<void> {
     for (const element of targets) renderAsk(element, ready, notice(langOfAsk(element, env)));
   };
 
-  const decideAsks = async (): Promise<void> => {
+  const decideAsks = async (): Promise<ClaimOutcome | null> => {
     if (restored) log(`returned from sign-in: refresh ${await refreshAccessToken(env)}`);
 
     let claimOutcome: ClaimOutcome | null = null;
@@ -104,12 +110,12 @@ async function start(env: Environment): Promise<void> {
         log(`claimed token ${(await currentClaims(env)) ? 'verified' : 'refused'}`);
         showSupporter(asks, targets, 'thanks', env);
         decided('supporter');
-        return;
+        return claimOutcome;
       }
       if (claimOutcome === 'pending') {
         showPending(targets, env);
         decided('reader');
-        return;
+        return claimOutcome;
       }
     }
 
@@ -131,19 +137,25 @@ async function start(env: Environment): Promise<void> {
         }
       }
       decided('supporter');
-      return;
+      return claimOutcome;
     }
     const notCompleted = claimOutcome === 'refused' && returnedFromCheckout;
     await showAsks((lang) => (notCompleted ? words[lang].notCompleted : null));
+    return claimOutcome;
   };
-  await decideAsks();
+  const claimed = await decideAsks().catch((error: unknown) => {
+    report(error);
+    return null;
+  });
   // Premium content is decided once the token is settled (claimed, renewed or dropped) on this page.
   await gatePremium({
     env,
-    claims: () => currentClaims(env),
+    claims: () => verifiedClaims(env),
     config: bannerConfig,
     ask: context,
+    paymentPending: claimed === 'pending',
     report,
+    log,
   });
 }
 

@@ -1,45 +1,51 @@
 import type { AccessClaims } from './accessToken';
-import { type AskContext, langOfAsk, renderAsk } from './ask';
+import { type AskContext, langOfAsk, renderAsk, renderMessage } from './ask';
 import { type BannerConfig, rememberedOpensWith } from './bannerConfig';
-import { h } from './dom';
+import { h, uniqueId } from './dom';
 import type { Environment } from './environment';
 import { callService, stringField } from './http';
 import { formatAmount } from './money';
-import { readItem, storageKeys, writeItem, writeSiteCookie } from './storage';
+import { readItem, readSiteCookie, storageKeys, writeItem, writeSiteCookie } from './storage';
 import { storedToken } from './supporterToken';
-import { words } from './words';
+import { type Lang, words } from './words';
 
 /**
  * Premium content, `[data-premium="<article id>"]`: open with no request for a reader whose token carries the
- * opening entitlement; for anyone else one meter request per page view, then the content stays (with a line saying
- * how many free premium articles are left this month) or is cut to its first paragraphs with the paywall ask after
- * them. `data-paywall-state` (`deciding`, `open`, `metered`, `walled`) says which, for the site's CSS. Cutting in
- * the page is cosmetic: the site's backend is the real gate (`GET /v1/access`, README).
+ * opening entitlement; for anyone else one meter request per article per page view, then the content stays (with
+ * a line saying how many free premium articles are left this month) or is cut to its first paragraphs with the
+ * paywall ask after them. `data-paywall-state` (`deciding`, `open`, `metered`, `walled`) says which, for the site's
+ * CSS. Cutting in the page is cosmetic: the site's backend is the real gate (`GET /v1/access`, README).
  */
 
 export type PaywallState = 'deciding' | 'open' | 'metered' | 'walled';
 
 const meterTimeoutMs = 4000;
-/** The `rs_meter` cookie: the copy of the meter the site's backend sends to `GET /v1/access`. */
+/** The `rs_meter` cookie: the copy of the meter the site's backend sends to `GET /v1/access` (and may renew). */
 export const meterCookie = 'rs_meter';
+/** The service's rule for article ids (`POST /v1/meter` refuses others). */
+const articleIdPattern = /^[A-Za-z0-9._:/-]{1,100}$/;
 
 interface MeterAnswer {
   access: 'metered' | 'denied';
   remaining: number;
-  resetsAt: string;
-  meter: string;
 }
 
 export interface PaywallContext {
   env: Environment;
-  /** The stored token's claims when it verifies now, else null (asked only on a page with premium content). */
+  /** The stored token's claims when it verifies now, else null; never drops the token (a refresh may renew it). */
   claims: () => Promise<AccessClaims | null>;
   config: () => Promise<BannerConfig>;
   ask: () => Promise<AskContext>;
+  /** A delayed payment (SEPA) is being confirmed: the wall says so instead of asking a second time. */
+  paymentPending: boolean;
   report: (error: unknown) => void;
+  log: (message: string) => void;
 }
 
-/** Decides every premium element of the page; premium elements the site's backend decided are left as they are. */
+/**
+ * Decides the page's premium content: elements the site's backend decided are left open; the others are grouped
+ * by article id (an article split around an ad is one article: one meter request, one ask).
+ */
 export async function gatePremium(context: PaywallContext): Promise<void> {
   const elements = Array.from(document.querySelectorAll<HTMLElement>('[data-premium]'));
   if (elements.length === 0) return;
@@ -47,122 +53,214 @@ export async function gatePremium(context: PaywallContext): Promise<void> {
   // The backend reads the token from the site's own cookie: keep the copy current (a token stored before it existed).
   const token = storedToken();
   if (claims && token) writeSiteCookie('rs_access', token, claims.exp - Date.now() / 1000);
+  const articles = new Map<string, HTMLElement[]>();
   for (const element of elements) {
     if (element.hasAttribute('data-premium-decided')) {
       setState(element, 'open');
       continue;
     }
-    if (claims?.ent.includes(rememberedOpensWith())) {
-      setState(element, 'open');
-      continue;
+    const id = element.dataset.premium ?? '';
+    articles.set(id, [...(articles.get(id) ?? []), element]);
+  }
+  for (const [articleId, parts] of articles) {
+    try {
+      await decideArticle(articleId, parts, claims, context);
+    } catch (error) {
+      context.report(error);
+      for (const part of parts)
+        if (part.getAttribute('data-paywall-state') === 'deciding') failed(part, context);
     }
-    setState(element, 'deciding');
-    const answer = await countView(context.env, element.dataset.premium ?? '');
-    if (answer?.access === 'metered') {
-      setState(element, 'metered');
-      const w = words[langOfAsk(element, context.env)];
-      element.before(h('p', { class: 'rs-meter-note', role: 'status' }, w.premiumLeft(answer.remaining)));
-    } else if (answer === null && failOpen(element, context.env)) {
-      setState(element, 'open');
-    } else {
-      await wall(element, context, claims);
-    }
+  }
+}
+
+async function decideArticle(
+  articleId: string,
+  parts: HTMLElement[],
+  claims: AccessClaims | null,
+  context: PaywallContext,
+): Promise<void> {
+  const [first] = parts as [HTMLElement];
+  if (claims?.ent.includes(rememberedOpensWith())) {
+    for (const part of parts) setState(part, 'open');
+    return;
+  }
+  for (const part of parts) setState(part, 'deciding');
+  if (!articleIdPattern.test(articleId)) {
+    context.log(`data-premium="${articleId}" is not an article id (1 to 100 of A-Z a-z 0-9 . _ : / -)`);
+    for (const part of parts) failed(part, context);
+    return;
+  }
+  const answer = await countView(context.env, articleId);
+  if (answer === null) {
+    for (const part of parts) failed(part, context);
+  } else if (answer.access === 'metered') {
+    for (const part of parts) setState(part, 'metered');
+    announce(first, words[langOfAsk(first, context.env)].premiumLeft(answer.remaining));
+  } else {
+    await wall(parts, context, claims);
   }
 }
 
 /** `POST /v1/meter` with the meter this browser holds; the new one is kept. Null when the service cannot answer. */
 async function countView(env: Environment, articleId: string): Promise<MeterAnswer | null> {
   try {
-    const meter = readItem(storageKeys.meter);
+    // The cookie first: the site's backend may have counted views on it since (`GET /v1/access`).
+    const meter = readSiteCookie(meterCookie) ?? readItem(storageKeys.meter);
     const answer = await callService(env, 'v1/meter', {
       method: 'POST',
       body: { articleId, ...(meter ? { meter } : {}) },
       timeoutMs: meterTimeoutMs,
     });
-    const body = answer.body as Partial<MeterAnswer> | null;
+    const body = answer.body as Record<string, unknown> | null;
     const signed = stringField(body, 'meter');
-    if (answer.status !== 200 || !signed || (body?.access !== 'metered' && body?.access !== 'denied'))
-      return null;
+    const access = body?.access;
+    if (answer.status !== 200 || !signed || (access !== 'metered' && access !== 'denied')) return null;
     writeItem(storageKeys.meter, signed);
+    // Kept a month past its reset: a past month's meter counts as fresh, not as none.
     writeSiteCookie(
       meterCookie,
       signed,
-      (Date.parse(String(body.resetsAt)) - Date.now()) / 1000 + 86_400 * 31,
+      (Date.parse(String(body?.resetsAt)) - Date.now()) / 1000 + 31 * 86_400,
     );
-    return {
-      access: body.access,
-      remaining: Number(body.remaining) || 0,
-      resetsAt: String(body.resetsAt),
-      meter: signed,
-    };
+    return { access, remaining: Number(body?.remaining) || 0 };
   } catch {
     return null;
   }
 }
 
-/** `data-paywall-fail="open"` on the element or the script tag: the site would rather open on an outage. */
-function failOpen(element: HTMLElement, env: Environment): boolean {
-  return (element.dataset.paywallFail ?? env.paywallFail) === 'open';
+/** The service could not decide: `data-paywall-fail="open"` (element or script tag) opens, else the wall. */
+function failed(element: HTMLElement, context: PaywallContext): void {
+  if ((element.dataset.paywallFail ?? context.env.paywallFail) === 'open') setState(element, 'open');
+  else void wall([element], context, null).catch(context.report);
 }
 
 /**
- * The wall: the first paragraphs stay, the rest is hidden, and the paywall ask follows — a new monthly
- * contribution at the tier that opens premium content, or, for a reader who already gives every month below it,
- * the way to change what they give (never a second contribution beside the first).
+ * The wall: the first paragraphs stay (at any depth), everything after them is hidden, later parts of the article
+ * entirely, and one paywall ask follows — a monthly contribution at the tier that opens premium content, or, for a
+ * reader who already gives every month below it, the way to change what they give (never a second contribution),
+ * or, while their delayed payment is confirmed, that it is.
  */
 async function wall(
-  element: HTMLElement,
+  parts: HTMLElement[],
   context: PaywallContext,
   claims: AccessClaims | null,
 ): Promise<void> {
   const config = await context.config();
-  let kept = 0;
-  for (const child of Array.from(element.children) as HTMLElement[]) {
-    if (kept >= config.paywall.previewParagraphs) child.hidden = true;
-    else if (child.tagName === 'P') kept++;
+  // The policy may open premium content with another entitlement than the one this browser remembered.
+  if (claims?.ent.includes(config.paywall.opensWith)) {
+    for (const part of parts) setState(part, 'open');
+    return;
   }
-  setState(element, 'walled');
+  const [first, ...rest] = parts as [HTMLElement, ...HTMLElement[]];
+  cutAfterParagraphs(first, config.paywall.previewParagraphs);
+  for (const part of rest) part.hidden = true;
+  for (const part of parts) setState(part, 'walled');
   // One ask on the page: the wall's, in place of the general one the script drew.
   for (const ask of Array.from(document.querySelectorAll<HTMLElement>('[data-support-state=ask]')))
     ask.hidden = true;
-  const lang = langOfAsk(element, context.env);
+
+  const lang = langOfAsk(first, context.env);
   const w = words[lang];
+  const host = h('div', { class: 'rs-paywall', 'data-paywall-ask': true, 'data-lang': lang });
+  first.after(host);
+  if (context.paymentPending) {
+    renderMessage(host, lang, w.pendingTitle, w.pendingText);
+    return;
+  }
   const currency = config.currencies[context.env.currency ?? '']
     ? (context.env.currency as string)
     : config.defaultCurrency;
   const amount = formatAmount(config.paywall.opensAtMonthly, currency, lang);
-  const host = h('div', {
-    class: 'rs-paywall',
-    'data-paywall-ask': true,
-    'data-lang': lang,
-    'data-frequency': 'monthly',
-    'data-amount': String(config.paywall.opensAtMonthly),
-    'data-campaign': element.dataset.paywallCampaign ?? 'paywall',
-    'data-headline': w.paywallTitle,
-  });
-  element.after(host);
-  const givesMonthly = claims?.recurring === true && claims.ent.includes('hide_support_asks');
-  if (givesMonthly) {
-    host.dataset.text = w.paywallUpgradeText(amount);
-    renderUpgrade(host, context, w.paywallTitle, w.paywallUpgradeText(amount), w.paywallManage);
+  if (claims?.recurring === true && claims.ent.includes('hide_support_asks')) {
+    renderUpgrade(host, context, lang, w.paywallUpgradeText(amount));
     return;
   }
-  host.dataset.text = w.paywallText(amount);
-  renderAsk(host, await context.ask(), null);
+  Object.assign(host.dataset, {
+    frequency: 'monthly',
+    amount: String(config.paywall.opensAtMonthly),
+    campaign: first.dataset.paywallCampaign ?? 'paywall',
+    headline: w.paywallTitle,
+    text: w.paywallText(amount),
+  });
+  const ask = await context.ask();
+  renderAsk(
+    host,
+    {
+      ...ask,
+      // Restored from the wall's own « J'ai déjà contribué »: the article opens if the support opens it.
+      onRestored: (restoredHost) => {
+        ask.onRestored(restoredHost);
+        reopenIfEntitled(parts, host, context).catch(context.report);
+      },
+    },
+    null,
+  );
+}
+
+async function reopenIfEntitled(
+  parts: HTMLElement[],
+  host: HTMLElement,
+  context: PaywallContext,
+): Promise<void> {
+  const [claims, config] = await Promise.all([context.claims(), context.config()]);
+  const lang = langOfAsk(host, context.env);
+  const w = words[lang];
+  if (!claims?.ent.includes(config.paywall.opensWith)) {
+    renderMessage(host, lang, w.restoredTitle, w.restoredText);
+    return;
+  }
+  for (const part of parts) {
+    for (const hidden of Array.from(part.querySelectorAll<HTMLElement>('[data-paywall-cut]'))) {
+      hidden.hidden = false;
+      hidden.removeAttribute('data-paywall-cut');
+    }
+    part.hidden = false;
+    setState(part, 'open');
+  }
+  renderMessage(host, lang, w.restoredTitle, w.restoredText);
+}
+
+/** Hides everything after the element's `count`-th paragraph (in document order, nested or not). */
+function cutAfterParagraphs(element: HTMLElement, count: number): void {
+  const hide = (node: Element) => {
+    if (!(node instanceof HTMLElement)) return;
+    node.hidden = true;
+    node.setAttribute('data-paywall-cut', '');
+  };
+  const paragraphs = Array.from(element.querySelectorAll('p'));
+  const last = count > 0 ? paragraphs[count - 1] : undefined;
+  if (count > 0 && !last) return;
+  if (!last) {
+    for (const child of Array.from(element.children)) hide(child);
+    return;
+  }
+  for (let node: Element = last; node !== element && node.parentElement; node = node.parentElement) {
+    for (let sibling = node.nextElementSibling; sibling; sibling = sibling.nextElementSibling) hide(sibling);
+  }
+}
+
+/** A status line above the premium content, filled once it is in the page so screen readers announce it. */
+function announce(element: HTMLElement, text: string): void {
+  const note = h('p', { class: 'rs-meter-note', role: 'status' });
+  element.before(note);
+  setTimeout(() => {
+    note.textContent = text;
+  }, 50);
 }
 
 /** For a monthly supporter below the opening tier: their own billing portal, where they change what they give. */
-function renderUpgrade(
-  host: HTMLElement,
-  context: PaywallContext,
-  title: string,
-  text: string,
-  manage: string,
-): void {
-  const button = h('button', { type: 'button', class: 'rs-submit' }, manage);
+function renderUpgrade(host: HTMLElement, context: PaywallContext, lang: Lang, text: string): void {
+  const w = words[lang];
+  const id = uniqueId();
+  const status = h('p', { class: 'rs-status', role: 'status' });
+  const button = h('button', { type: 'button', class: 'rs-submit' }, w.paywallManage);
+  let busy = false;
   button.addEventListener('click', () => {
     const token = storedToken();
-    if (!token) return;
+    if (busy || !token) return;
+    busy = true;
+    button.setAttribute('aria-disabled', 'true');
+    status.textContent = w.redirecting;
     callService(context.env, 'v1/portal', {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}` },
@@ -171,17 +269,27 @@ function renderUpgrade(
     })
       .then((answer) => {
         const url = stringField(answer.body, 'url');
-        if (answer.status === 200 && url && /^https?:\/\//.test(url)) location.assign(url);
+        if (answer.status === 200 && url && /^https?:\/\//.test(url)) {
+          location.assign(url);
+          return;
+        }
+        throw new Error(`POST /v1/portal answered ${answer.status}`);
       })
-      .catch(context.report);
+      .catch((error: unknown) => {
+        busy = false;
+        button.removeAttribute('aria-disabled');
+        status.textContent = w.checkoutFailed;
+        context.report(error);
+      });
   });
   host.replaceChildren(
     h(
       'section',
-      { class: 'rs-ask', lang: host.dataset.lang },
-      h('h2', { class: 'rs-title' }, title),
+      { class: 'rs-ask', 'aria-labelledby': `${id}-title`, lang },
+      h('h2', { class: 'rs-title', id: `${id}-title` }, w.paywallTitle),
       h('p', { class: 'rs-text' }, text),
       h('div', { class: 'rs-actions' }, button),
+      status,
     ),
   );
 }

@@ -15,14 +15,31 @@ export const storageKeys = {
   opensWith: 'reader-support:opens-with',
 } as const;
 
+const cookieValue = /^[A-Za-z0-9._-]{1,4096}$/;
+
+/** A first-party cookie of the page's site, or null. */
+export function readSiteCookie(name: string): string | null {
+  try {
+    for (const pair of document.cookie.split('; ')) {
+      const [key, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
+      if (key === name && cookieValue.test(value)) return value;
+    }
+  } catch {
+    // Cookies unavailable: none to read.
+  }
+  return null;
+}
+
 /**
  * A first-party cookie on the site's own domain, for the site's backend to read (`rs_access`, `rs_meter`): never
  * HttpOnly (the script writes it), SameSite=Lax, Secure on HTTPS. A null value deletes it.
  */
 export function writeSiteCookie(name: string, value: string | null, maxAgeS = 0): void {
+  // Only what a token or a meter looks like: nothing that could add an attribute to the cookie.
+  if (value !== null && !cookieValue.test(value)) return;
   try {
     const secure = location.protocol === 'https:' ? '; Secure' : '';
-    const age = value === null ? 0 : Math.max(0, Math.floor(maxAgeS));
+    const age = value === null || !Number.isFinite(maxAgeS) ? 0 : Math.max(0, Math.floor(maxAgeS));
     // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is missing from Safari and Firefox.
     document.cookie = `${name}=${value ?? ''}; Path=/; Max-Age=${age}; SameSite=Lax${secure}`;
   } catch {

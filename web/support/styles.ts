@@ -4,7 +4,7 @@
  * --rs-font. The defaults pass WCAG AA: text 16:1, the accent behind white 10:1, the error red 6:1, borders ≥ 3:1.
  */
 const css = `
-[data-support-ask][hidden],[data-paywall-state=walled]>[hidden]{display:none!important}
+[data-support-ask][hidden],[data-paywall-state=walled] [hidden],[data-premium][hidden]{display:none!important}
 [data-paywall-state=walled]{position:relative}
 .rs-meter-note{margin:0 0 12px;padding:6px 12px;border-left:4px solid var(--rs-accent,#0b3d91);background:var(--rs-background,#fff8e6);color:var(--rs-text,#1a1a1a);font:15px/1.4 var(--rs-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif)}
 .rs-ask{box-sizing:border-box;min-height:inherit;margin:0;padding:20px 24px;background:var(--rs-background,#fff8e6);color:var(--rs-text,#1a1a1a);border-top:4px solid var(--rs-accent,#0b3d91);font:16px/1.45 var(--rs-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);text-align:left}

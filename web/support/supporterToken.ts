@@ -84,6 +84,14 @@ export async function decideFromStoredToken(
   return 'reader';
 }
 
+/** The claims of the stored token when it verifies now, else null; the token is kept either way. */
+export async function verifiedClaims(env: Environment): Promise<AccessClaims | null> {
+  const token = storedToken();
+  if (token === null) return null;
+  const verdict = await verifyAccessToken(token, env, Date.now());
+  return verdict.ok ? verdict.claims : null;
+}
+
 /** The claims of the stored token when it verifies now; a token that does not is dropped. */
 export async function currentClaims(env: Environment): Promise<AccessClaims | null> {
   const token = storedToken();
