@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { periodAt } from '../../src/paywall/period';
 import { siteUserMeters } from '../../src/paywall/siteUserMeter';
+import { scanKeys } from '../../src/platform/redis';
 import { defaultPolicy } from '../../src/policy/policy';
 import { createSiteTestApp, siteKey } from '../fixtures/site';
 import { checkoutSession, event, unix } from '../fixtures/stripe/builders';
@@ -57,7 +58,8 @@ describe('the paywall', () => {
     for (const [name, value] of Object.entries(headers)) req.set(name, value);
     return req;
   };
-  const meterKeys = () => t.redis.keys(`${t.prefix}paywall:meter:*`);
+  // Every primary's keys (on Redis Cluster, KEYS sees one node's).
+  const meterKeys = () => scanKeys(t.redis, `${t.prefix}paywall:meter:*`);
 
   describe('the browser meter (POST /v1/meter)', () => {
     it('opens three premium articles a month, then walls the fourth; a re-read does not count', async () => {
