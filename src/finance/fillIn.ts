@@ -1,11 +1,11 @@
 import { type BalanceTransactionShape, balanceTransactionFact } from '../stripe-events/balance';
 import type { BalanceTransactionFact } from '../supporters/balanceFacts';
-import type { LedgerEntry } from '../supporters/ledger';
 import type { PaymentFact, SupporterFacts } from '../supporters/record';
 import type { SupporterRepository } from '../supporters/repository';
+import type { MatchingEntry } from './matching';
 
 export interface Settled {
-  entry: LedgerEntry;
+  entry: MatchingEntry;
   owner: string;
   txn: BalanceTransactionShape;
   payoutId: string | null;
@@ -26,11 +26,11 @@ export async function fillInSettlements(
   repository: SupporterRepository,
   items: Settled[],
   now: number,
-): Promise<Map<string, LedgerEntry>> {
+): Promise<Map<string, MatchingEntry>> {
   const byOwner = new Map<string, Settled[]>();
   for (const item of items.filter(needsFillIn))
     byOwner.set(item.owner, [...(byOwner.get(item.owner) ?? []), item]);
-  const filled = new Map<string, LedgerEntry>();
+  const filled = new Map<string, MatchingEntry>();
   for (const [heldBy, settled] of byOwner) {
     let current = heldBy;
     for (let hop = 0; hop < 10; hop++) {

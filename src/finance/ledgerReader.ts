@@ -4,8 +4,8 @@ import type { LedgerEntry } from '../supporters/ledger';
 import type { SupporterRepository } from '../supporters/repository';
 import { transactionKeys } from './matching';
 
-export interface LocatedEntry {
-  entry: LedgerEntry;
+export interface LocatedEntry<T = LedgerEntry> {
+  entry: T;
   /** The record the entry lives in now (merges followed). */
   owner: string;
 }
@@ -21,11 +21,28 @@ if not rank or tonumber(score) ~= tonumber(ARGV[2]) then return false end
 return redis.call('ZRANGE', KEYS[1], rank + 1, rank + tonumber(ARGV[3]), 'WITHSCORES')
 `;
 
+// For each record named in KEYS (its record and ledger keys, in pairs; ARGV: how many entries, then their ids, per
+// record): its merge pointer, then those entries, in one flat list. One command per page instead of two per
+// record, and each record's pointer and entries are read at one instant.
+const recordsScript = `
+local out, a = {}, 1
+for k = 1, #KEYS, 2 do
+  local n = tonumber(ARGV[a])
+  out[#out + 1] = redis.call('HGET', KEYS[k], 'mergedInto')
+  local values = redis.call('HMGET', KEYS[k + 1], unpack(ARGV, a + 1, a + n))
+  for i = 1, n do out[#out + 1] = values[i] end
+  a = a + n + 1
+end
+return out
+`;
+
 const pairs = (flat: string[]) => {
   const rows: { at: number; id: string }[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) rows.push({ id: flat[i] as string, at: Number(flat[i + 1]) });
   return rows;
 };
+
+const whole = (entry: LedgerEntry) => entry;
 
 /**
  * The ledger across supporters, for finance: `ledger:by-time` finds the entries of a span, `ledger:owner` the
@@ -34,50 +51,63 @@ const pairs = (flat: string[]) => {
 export function ledgerReader(redis: RedisClient, prefix: string, repository: SupporterRepository) {
   const byTime = `${prefix}ledger:by-time`;
 
-  /** The entries with these ids that exist, with the record they live in (a few round trips per call). */
-  async function byIds(ids: string[]): Promise<LocatedEntry[]> {
+  /** `recordsScript` over these records: on a Cluster one script per record (its keys share a slot), at once. */
+  async function readRecords(groups: [string, string[]][]): Promise<(string | null)[]> {
+    const run = (part: [string, string[]][]) => {
+      const keys: string[] = [];
+      const args: string[] = [];
+      for (const [owner, entryIds] of part) {
+        const k = repository.keys(owner);
+        keys.push(k.record, k.ledger);
+        args.push(String(entryIds.length), ...entryIds);
+      }
+      return redis.eval(recordsScript, keys.length, ...keys, ...args) as Promise<(string | null)[]>;
+    };
+    if (!redis.isCluster) return run(groups);
+    return (await Promise.all(groups.map((group) => run([group])))).flat();
+  }
+
+  /**
+   * The entries with these ids that exist, in no particular order, with the record they live in (a few round trips
+   * per call), each as `keep` makes it: reconciliation keeps only what matching needs.
+   */
+  async function byIds<T = LedgerEntry>(
+    ids: string[],
+    keep: (entry: LedgerEntry) => T = whole as (entry: LedgerEntry) => T,
+  ): Promise<LocatedEntry<T>[]> {
     if (ids.length === 0) return [];
     const owners = await redis.hmget(`${prefix}ledger:owner`, ...ids);
     const byOwner = new Map<string, string[]>();
     for (const [i, owner] of owners.entries()) {
-      if (owner !== null) byOwner.set(owner, [...(byOwner.get(owner) ?? []), ids[i] as string]);
+      if (owner === null) continue;
+      const entryIds = byOwner.get(owner);
+      if (entryIds) entryIds.push(ids[i] as string);
+      else byOwner.set(owner, [ids[i] as string]);
     }
     const groups = [...byOwner];
-    // Each record's merge pointer and entries, read together: one pipeline on one Redis; on a Cluster the records
-    // live on several nodes, and the commands go out together all the same.
-    let read: [string | null, (string | null)[]][];
-    if (redis.isCluster) {
-      read = await Promise.all(
-        groups.map(async ([owner, entryIds]) => {
-          const k = repository.keys(owner);
-          return Promise.all([redis.hget(k.record, 'mergedInto'), redis.hmget(k.ledger, ...entryIds)]);
-        }),
-      );
-    } else {
-      const pipe = redis.pipeline();
-      for (const [owner, entryIds] of groups) {
-        const k = repository.keys(owner);
-        pipe.hget(k.record, 'mergedInto').hmget(k.ledger, ...entryIds);
+    const read = await readRecords(groups);
+    const found: LocatedEntry<T>[] = [];
+    const add = (owner: string, values: (string | null)[], from: number, count: number) => {
+      for (let i = from; i < from + count; i++) {
+        const json = values[i];
+        if (json) found.push({ entry: keep(JSON.parse(json) as LedgerEntry), owner });
       }
-      const results = (await pipe.exec()) ?? [];
-      read = groups.map((_, g) => {
-        const [mergedErr, merged] = results[2 * g] ?? [null, null];
-        const [valuesErr, values] = results[2 * g + 1] ?? [null, []];
-        if (mergedErr || valuesErr) throw mergedErr ?? valuesErr;
-        return [merged as string | null, values as (string | null)[]];
-      });
+    };
+    // Merged since it was indexed: its entries live where the merge chain ends (rare; followed all at once).
+    const follow = async (indexed: string, entryIds: string[], from: number) => {
+      const { owner } = await repository.loadFollowingMerges(indexed);
+      if (owner === indexed) add(owner, read, from, entryIds.length);
+      else add(owner, await redis.hmget(repository.keys(owner).ledger, ...entryIds), 0, entryIds.length);
+    };
+    const merged: Promise<void>[] = [];
+    let at = 0;
+    for (const [indexed, entryIds] of groups) {
+      if (read[at] === null) add(indexed, read, at + 1, entryIds.length);
+      else merged.push(follow(indexed, entryIds, at + 1));
+      at += 1 + entryIds.length;
     }
-    const found = await Promise.all(
-      groups.map(async ([indexed, entryIds], g) => {
-        const [mergedInto, values] = read[g] as [string | null, (string | null)[]];
-        // Merged since it was indexed: its entries live where the merge chain ends.
-        const owner = mergedInto === null ? indexed : (await repository.loadFollowingMerges(indexed)).owner;
-        const current =
-          owner === indexed ? values : await redis.hmget(repository.keys(owner).ledger, ...entryIds);
-        return current.flatMap((json) => (json ? [{ entry: JSON.parse(json) as LedgerEntry, owner }] : []));
-      }),
-    );
-    return found.flat();
+    await Promise.all(merged);
+    return found;
   }
 
   /**
@@ -127,11 +157,15 @@ export function ledgerReader(redis: RedisClient, prefix: string, repository: Sup
     idPages,
 
     /** Every entry whose time is in `[start, end)`, oldest first (one span, such as a day, at a time). */
-    async between(start: number, end: number): Promise<LocatedEntry[]> {
-      const found: LocatedEntry[] = [];
+    async between<T extends { at: number; id: string } = LedgerEntry>(
+      start: number,
+      end: number,
+      keep?: (entry: LedgerEntry) => T,
+    ): Promise<LocatedEntry<T>[]> {
+      const found: LocatedEntry<T>[] = [];
       for await (const ids of idPages(start, end)) {
         // An entry's time may have moved (an earlier report of a payment): keep it only where it is now.
-        for (const e of await byIds(ids)) if (e.entry.at >= start && e.entry.at < end) found.push(e);
+        for (const e of await byIds(ids, keep)) if (e.entry.at >= start && e.entry.at < end) found.push(e);
       }
       return found.sort((a, b) => a.entry.at - b.entry.at || (a.entry.id < b.entry.id ? -1 : 1));
     },

@@ -1,6 +1,6 @@
 import type { BalanceTransactionShape } from '../stripe-events/balance';
 import { idOf } from '../stripe-events/shapes';
-import type { LedgerEntry } from '../supporters/ledger';
+import type { LedgerEntry, LedgerSettlement } from '../supporters/ledger';
 import { localDate } from './days';
 
 /**
@@ -47,13 +47,48 @@ export interface Difference {
   detail: string;
 }
 
+/**
+ * What matching, day totals and fill-ins read of a ledger entry: reconciliation keeps only this while an entry
+ * waits in its two-day window, as a month holds a million entries. A whole `LedgerEntry` is one too.
+ */
+export interface MatchingEntry {
+  id: string;
+  kind: LedgerEntry['kind'];
+  amount: number;
+  currency: string;
+  fee: number | null;
+  at: number;
+  settlement: Pick<LedgerSettlement, 'source' | 'currency' | 'fee' | 'payoutId'> | null;
+  stripe: Pick<LedgerEntry['stripe'], 'paymentIntentId' | 'chargeId' | 'refundId' | 'disputeId'>;
+}
+
+/** The fields of an entry matching reads (see `MatchingEntry`), copied out of the whole entry. */
+export function matchingEntry(e: LedgerEntry): MatchingEntry {
+  const s = e.settlement;
+  return {
+    id: e.id,
+    kind: e.kind,
+    amount: e.amount,
+    currency: e.currency,
+    fee: e.fee,
+    at: e.at,
+    settlement: s && { source: s.source, currency: s.currency, fee: s.fee, payoutId: s.payoutId },
+    stripe: {
+      paymentIntentId: e.stripe.paymentIntentId,
+      chargeId: e.stripe.chargeId,
+      refundId: e.stripe.refundId,
+      disputeId: e.stripe.disputeId,
+    },
+  };
+}
+
 export interface Match {
-  entry: LedgerEntry;
+  entry: MatchingEntry;
   txn: BalanceTransactionShape;
 }
 
 /** Adds an entry to its day's totals (dates in `timeZone`). */
-export function addToDay(days: Map<string, DayTotals>, e: LedgerEntry, timeZone: string): void {
+export function addToDay(days: Map<string, DayTotals>, e: MatchingEntry, timeZone: string): void {
   const date = localDate(e.at, timeZone);
   const key = `${date}|${e.currency}`;
   const day = days.get(key) ?? {
@@ -125,7 +160,7 @@ export function transactionKeys(txn: BalanceTransactionShape): string[] {
 }
 
 /** The keys a ledger entry can be found under (see `transactionKeys`). */
-export function entryKeys(entry: LedgerEntry): string[] {
+export function entryKeys(entry: MatchingEntry): string[] {
   const s = entry.stripe;
   if (entry.kind === 'payment') {
     const charge = s.chargeId ?? entry.settlement?.source ?? null;

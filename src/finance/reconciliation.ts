@@ -3,12 +3,11 @@ import type { Clock } from '../platform/clock';
 import { requireStripe } from '../platform/stripe';
 import type { BalanceTransactionShape } from '../stripe-events/balance';
 import { idOf } from '../stripe-events/shapes';
-import type { LedgerEntry } from '../supporters/ledger';
 import type { SupporterRepository } from '../supporters/repository';
 import { type AcknowledgementStore, differenceFingerprint, differenceId } from './acknowledgements';
 import { datesBetween, localDate, nextDate, previousDate, spanOfDates, startOfDay } from './days';
-import { fillInSettlements, type Settled } from './fillIn';
-import type { LedgerReader, LocatedEntry } from './ledgerReader';
+import { fillInSettlements, needsFillIn, type Settled } from './fillIn';
+import type { LedgerReader } from './ledgerReader';
 import {
   addToDay,
   agrees,
@@ -16,6 +15,8 @@ import {
   type DayTotals,
   type Difference,
   entryKeys,
+  type MatchingEntry,
+  matchingEntry,
   readerMoneyTypes,
   sortedDays,
   transactionKeys,
@@ -93,11 +94,13 @@ export interface ReconciliationDeps {
 }
 
 interface Held {
-  located: LocatedEntry;
+  entry: MatchingEntry;
+  owner: string;
   day: number;
 }
 interface Pending {
   txn: BalanceTransactionShape;
+  keys: string[];
   day: number;
 }
 
@@ -130,7 +133,7 @@ export async function reconcile(
   let pending: Pending[] = [];
 
   /** An entry that leaves the window: counted in its day, and a difference when Stripe never had it. */
-  const release = (entry: LedgerEntry, unmatched: boolean) => {
+  const release = (entry: MatchingEntry, unmatched: boolean) => {
     for (const key of entryKeys(entry)) if (heldByKey.get(key) === entry.id) heldByKey.delete(key);
     held.delete(entry.id);
     if (!inSpan(entry.at)) return;
@@ -139,47 +142,61 @@ export async function reconcile(
       differences.push(missingInStripe(entry, dateOf(entry.at)));
   };
 
+  /** Matched entries whose fee or payout Stripe's line fills in; released once written. */
+  let settled: Settled[] = [];
+  /**
+   * The transaction against the entry held under its first key that has one, if any: compared, and the entry
+   * leaves the window (after the day's fill-in, when Stripe's line tells the ledger something it lacks).
+   */
+  const matchHeld = (txn: BalanceTransactionShape, keys: string[]): boolean => {
+    let match: Held | undefined;
+    for (const key of keys) {
+      const id = heldByKey.get(key);
+      if (id === undefined) continue;
+      match = held.get(id);
+      break;
+    }
+    if (!match) return false;
+    const { entry, owner } = match;
+    for (const key of entryKeys(entry)) if (heldByKey.get(key) === entry.id) heldByKey.delete(key);
+    held.delete(entry.id);
+    const found = compareMatch({ entry, txn }, dateOf(inSpan(entry.at) ? entry.at : txn.created * 1000));
+    if ((inSpan(entry.at) || inSpan(txn.created * 1000)) && wanted(entry.currency, txn.currency))
+      differences.push(...found);
+    const item: Settled = { entry, owner, txn, payoutId: null };
+    if (agrees(found) && needsFillIn(item)) settled.push(item);
+    else release(entry, false);
+    return true;
+  };
+
   const dates = datesBetween(previousDate(req.from), nextDate(req.to));
   for (const [day, date] of dates.entries()) {
     const dayStart = startOfDay(date, req.timeZone);
     const dayEnd = startOfDay(nextDate(date), req.timeZone);
-    for (const located of await deps.ledger.between(dayStart, dayEnd)) {
-      held.set(located.entry.id, { located, day });
-      for (const key of entryKeys(located.entry)) heldByKey.set(key, located.entry.id);
+    for (const { entry, owner } of await deps.ledger.between(dayStart, dayEnd, matchingEntry)) {
+      held.set(entry.id, { entry, owner, day });
+      for (const key of entryKeys(entry)) heldByKey.set(key, entry.id);
     }
+    // What the day before left unmatched meets the day's entries first; then each of the day's transactions as it
+    // is listed, so only the unmatched ones are kept.
+    pending = pending.filter(({ txn, keys }) => !matchHeld(txn, keys));
     for await (const txn of deps.books.transactionsBetween(dayStart, dayEnd)) {
       const at = txn.created * 1000;
       if (!inSpan(at) || !wanted(txn.currency)) {
         // Outside the span it only matches; a payout or Stripe's day totals belong to their own days.
       } else if (txn.type === 'payout') payoutTxns.push(txn);
       else if (readerMoneyTypes.has(txn.type)) addToStripeDay(stripeDays, txn, dateOf(at));
-      if (transactionKeys(txn).length > 0) pending.push({ txn, day });
+      const keys = transactionKeys(txn);
+      if (keys.length > 0 && !matchHeld(txn, keys)) pending.push({ txn, keys, day });
     }
 
-    const settled: Settled[] = [];
-    const matched: LocatedEntry[] = [];
-    pending = pending.filter(({ txn }) => {
-      const id = transactionKeys(txn)
-        .map((key) => heldByKey.get(key))
-        .find((found) => found !== undefined);
-      const match = id === undefined ? undefined : held.get(id);
-      if (!match) return true;
-      const { entry, owner } = match.located;
-      for (const key of entryKeys(entry)) if (heldByKey.get(key) === entry.id) heldByKey.delete(key);
-      held.delete(entry.id);
-      const found = compareMatch({ entry, txn }, dateOf(inSpan(entry.at) ? entry.at : txn.created * 1000));
-      if ((inSpan(entry.at) || inSpan(txn.created * 1000)) && wanted(entry.currency, txn.currency))
-        differences.push(...found);
-      if (agrees(found)) settled.push({ entry, owner, txn, payoutId: null });
-      matched.push(match.located);
-      return false;
-    });
     const filled = await fillInSettlements(deps.repository, settled, deps.clock.now());
     filledIn += filled.size;
-    for (const { entry } of matched) release(filled.get(entry.id) ?? entry, false);
+    for (const { entry } of settled) release(filled.get(entry.id) ?? entry, false);
+    settled = [];
 
     // What the day before left unmatched has now met every day it could match.
-    for (const { located, day: heldOn } of [...held.values()]) if (heldOn < day) release(located.entry, true);
+    for (const { entry, day: heldOn } of [...held.values()]) if (heldOn < day) release(entry, true);
     pending = pending.filter(({ txn, day: listedOn }) => {
       if (listedOn === day) return true;
       if (inSpan(txn.created * 1000) && wanted(txn.currency))
@@ -188,7 +205,7 @@ export async function reconcile(
     });
     deps.onProgress?.({ stage: 'days', done: day + 1, total: dates.length });
   }
-  for (const { located } of [...held.values()]) release(located.entry, true);
+  for (const { entry } of [...held.values()]) release(entry, true);
   for (const { txn } of pending)
     if (inSpan(txn.created * 1000) && wanted(txn.currency))
       differences.push(missingInLedger(txn, dateOf(txn.created * 1000)));
@@ -313,7 +330,7 @@ function addToStripeDay(days: Map<string, StripeDayTotals>, t: BalanceTransactio
   days.set(key, day);
 }
 
-function missingInStripe(entry: LedgerEntry, date: string): Difference {
+function missingInStripe(entry: MatchingEntry, date: string): Difference {
   return {
     date,
     kind: 'missing_in_stripe',
