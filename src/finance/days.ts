@@ -33,21 +33,28 @@ function wallClock(ms: number, timeZone: string): Record<string, number> {
 }
 
 const quarterHourMs = 900_000;
-const dates = new Map<string, string>();
+/** Per time zone, by quarter hour since the epoch (a number key: no string is built per call). */
+const dates = new Map<string, Map<number, string>>();
 
 /**
  * The local calendar date (`YYYY-MM-DD`) of an instant in a time zone. Every zone's offset is a whole number of
  * quarter hours and changes on a quarter hour, so a date is the same across a quarter hour: remembered per quarter
- * hour (a bounded cache; reconciling a month asks a few thousand).
+ * hour (a bounded cache; reconciling a month asks a few thousand, millions of times).
  */
 export function localDate(ms: number, timeZone: string): string {
-  const key = `${timeZone}|${Math.floor(ms / quarterHourMs)}`;
-  const known = dates.get(key);
+  let zone = dates.get(timeZone);
+  if (!zone) {
+    if (dates.size >= 100) dates.clear();
+    zone = new Map();
+    dates.set(timeZone, zone);
+  }
+  const quarter = Math.floor(ms / quarterHourMs);
+  const known = zone.get(quarter);
   if (known) return known;
   const p = wallClock(ms, timeZone);
   const date = `${String(p.year).padStart(4, '0')}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
-  if (dates.size >= 50_000) dates.clear();
-  dates.set(key, date);
+  if (zone.size >= 50_000) zone.clear();
+  zone.set(quarter, date);
   return date;
 }
 

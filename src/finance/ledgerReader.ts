@@ -12,6 +12,8 @@ export interface LocatedEntry<T = LedgerEntry> {
 
 /** Ids read from `ledger:by-time` per round trip. */
 const pageSize = 1000;
+/** Pages whose entries `between` reads while it asks for the next page. */
+const pagesAhead = 2;
 
 // The page after the cursor's id, from its rank now; nil when the id is no longer at the cursor's time.
 const pageAfterScript = `
@@ -163,10 +165,21 @@ export function ledgerReader(redis: RedisClient, prefix: string, repository: Sup
       keep?: (entry: LedgerEntry) => T,
     ): Promise<LocatedEntry<T>[]> {
       const found: LocatedEntry<T>[] = [];
-      for await (const ids of idPages(start, end)) {
+      // A page's entries are read while the next pages' ids are (Redis works while this process parses), a few
+      // pages ahead at most, so that replies do not pile up in memory.
+      const reading: Promise<LocatedEntry<T>[]>[] = [];
+      const collect = async () => {
         // An entry's time may have moved (an earlier report of a payment): keep it only where it is now.
-        for (const e of await byIds(ids, keep)) if (e.entry.at >= start && e.entry.at < end) found.push(e);
+        for (const e of (await reading.shift()) ?? [])
+          if (e.entry.at >= start && e.entry.at < end) found.push(e);
+      };
+      for await (const ids of idPages(start, end)) {
+        const page = byIds(ids, keep);
+        page.catch(() => {}); // its failure is thrown by collect()
+        reading.push(page);
+        if (reading.length > pagesAhead) await collect();
       }
+      while (reading.length > 0) await collect();
       return found.sort((a, b) => a.entry.at - b.entry.at || (a.entry.id < b.entry.id ? -1 : 1));
     },
 

@@ -138,41 +138,68 @@ export const readerMoneyTypes = new Set([
 const refundFailureTypes = new Set(['refund_failure', 'payment_failure_refund']);
 const unmodelledTypes = new Set(['payment_reversal', 'payment_unreconciled']);
 
+/** What a key names: a Stripe object, by the kind of line it is for. */
+export type KeyKind =
+  | 'charge'
+  | 'intent'
+  | 'refund'
+  | 'refund_failure'
+  | 'dispute'
+  | 'dispute_reversal'
+  | 'unmodelled';
+
+/** A key as its kind and the Stripe id: `kind:id` as a string (see `transactionKeys`). */
+export type MatchKey = [kind: KeyKind, id: string];
+
+const asStrings = (keys: MatchKey[]) => keys.map(([kind, id]) => `${kind}:${id}`);
+
 /**
  * The keys a balance transaction can be found under in the ledger; none for types the ledger does not keep, and
  * one no entry has for the reader's money the ledger does not model (so it is reported as missing).
  */
 export function transactionKeys(txn: BalanceTransactionShape): string[] {
+  return asStrings(transactionMatchKeys(txn));
+}
+
+/** `transactionKeys` as kinds and ids: reconciliation looks them up without building a string per line. */
+export function transactionMatchKeys(txn: BalanceTransactionShape): MatchKey[] {
   const source = idOf(txn.source);
   if (!readerMoneyTypes.has(txn.type)) return [];
-  if (unmodelledTypes.has(txn.type) || !source) return [`unmodelled:${txn.id}`];
-  if (refundFailureTypes.has(txn.type)) return [`refund_failure:${source}`];
+  if (unmodelledTypes.has(txn.type) || !source) return [['unmodelled', txn.id]];
+  if (refundFailureTypes.has(txn.type)) return [['refund_failure', source]];
   if (/^(ch|py)_/.test(source)) {
     const intent =
       typeof txn.source === 'object' && txn.source !== null
         ? idOf((txn.source as { payment_intent?: string | { id: string } | null }).payment_intent)
         : null;
-    return [`charge:${source}`, ...(intent ? [`intent:${intent}`] : [])];
+    const keys: MatchKey[] = [['charge', source]];
+    if (intent) keys.push(['intent', intent]);
+    return keys;
   }
-  if (/^(re|pyr)_/.test(source)) return [`refund:${source}`];
-  if (source.startsWith('dp_')) return [txn.amount < 0 ? `dispute:${source}` : `dispute_reversal:${source}`];
+  if (/^(re|pyr)_/.test(source)) return [['refund', source]];
+  if (source.startsWith('dp_')) return [[txn.amount < 0 ? 'dispute' : 'dispute_reversal', source]];
   return [];
 }
 
 /** The keys a ledger entry can be found under (see `transactionKeys`). */
 export function entryKeys(entry: MatchingEntry): string[] {
+  return asStrings(entryMatchKeys(entry));
+}
+
+/** `entryKeys` as kinds and ids. */
+export function entryMatchKeys(entry: MatchingEntry): MatchKey[] {
   const s = entry.stripe;
   if (entry.kind === 'payment') {
     const charge = s.chargeId ?? entry.settlement?.source ?? null;
-    return [
-      ...(charge ? [`charge:${charge}`] : []),
-      ...(s.paymentIntentId ? [`intent:${s.paymentIntentId}`] : []),
-    ];
+    const keys: MatchKey[] = [];
+    if (charge) keys.push(['charge', charge]);
+    if (s.paymentIntentId) keys.push(['intent', s.paymentIntentId]);
+    return keys;
   }
-  if (entry.kind === 'refund' && s.refundId) return [`refund:${s.refundId}`];
-  if (entry.kind === 'refund_failure' && s.refundId) return [`refund_failure:${s.refundId}`];
-  if (entry.kind === 'dispute' && s.disputeId) return [`dispute:${s.disputeId}`];
-  if (entry.kind === 'dispute_reversal' && s.disputeId) return [`dispute_reversal:${s.disputeId}`];
+  if (entry.kind === 'refund' && s.refundId) return [['refund', s.refundId]];
+  if (entry.kind === 'refund_failure' && s.refundId) return [['refund_failure', s.refundId]];
+  if (entry.kind === 'dispute' && s.disputeId) return [['dispute', s.disputeId]];
+  if (entry.kind === 'dispute_reversal' && s.disputeId) return [['dispute_reversal', s.disputeId]];
   return [];
 }
 

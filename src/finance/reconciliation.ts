@@ -14,12 +14,14 @@ import {
   compareMatch,
   type DayTotals,
   type Difference,
-  entryKeys,
+  entryMatchKeys,
+  type KeyKind,
   type MatchingEntry,
+  type MatchKey,
   matchingEntry,
   readerMoneyTypes,
   sortedDays,
-  transactionKeys,
+  transactionMatchKeys,
 } from './matching';
 import { type MonthCloses, type Restatements, restatementsOf } from './monthClose';
 import { type StripeBooks, stripeBooks } from './stripeBooks';
@@ -100,8 +102,34 @@ interface Held {
 }
 interface Pending {
   txn: BalanceTransactionShape;
-  keys: string[];
+  keys: MatchKey[];
   day: number;
+}
+
+/**
+ * Held entries' ids by the keys they can be matched under (`entryKeys`): a map per kind of key, keyed by the
+ * Stripe id itself, so that holding a day of entries builds no key strings.
+ */
+function keyIndex() {
+  const byKind = new Map<KeyKind, Map<string, string>>();
+  return {
+    get: ([kind, id]: MatchKey) => byKind.get(kind)?.get(id),
+    set([kind, id]: MatchKey, entryId: string) {
+      let ids = byKind.get(kind);
+      if (!ids) {
+        ids = new Map();
+        byKind.set(kind, ids);
+      }
+      ids.set(id, entryId);
+    },
+    /** Forgets the entry's keys that still name it (another entry may have taken one since). */
+    forget(entry: MatchingEntry) {
+      for (const [kind, id] of entryMatchKeys(entry)) {
+        const ids = byKind.get(kind);
+        if (ids?.get(id) === entry.id) ids.delete(id);
+      }
+    },
+  };
 }
 
 /**
@@ -129,12 +157,12 @@ export async function reconcile(
   let filledIn = 0;
 
   const held = new Map<string, Held>();
-  const heldByKey = new Map<string, string>();
+  const heldByKey = keyIndex();
   let pending: Pending[] = [];
 
   /** An entry that leaves the window: counted in its day, and a difference when Stripe never had it. */
   const release = (entry: MatchingEntry, unmatched: boolean) => {
-    for (const key of entryKeys(entry)) if (heldByKey.get(key) === entry.id) heldByKey.delete(key);
+    heldByKey.forget(entry);
     held.delete(entry.id);
     if (!inSpan(entry.at)) return;
     if (wanted(entry.currency)) addToDay(days, entry, req.timeZone);
@@ -148,7 +176,7 @@ export async function reconcile(
    * The transaction against the entry held under its first key that has one, if any: compared, and the entry
    * leaves the window (after the day's fill-in, when Stripe's line tells the ledger something it lacks).
    */
-  const matchHeld = (txn: BalanceTransactionShape, keys: string[]): boolean => {
+  const matchHeld = (txn: BalanceTransactionShape, keys: MatchKey[]): boolean => {
     let match: Held | undefined;
     for (const key of keys) {
       const id = heldByKey.get(key);
@@ -158,7 +186,7 @@ export async function reconcile(
     }
     if (!match) return false;
     const { entry, owner } = match;
-    for (const key of entryKeys(entry)) if (heldByKey.get(key) === entry.id) heldByKey.delete(key);
+    heldByKey.forget(entry);
     held.delete(entry.id);
     const found = compareMatch({ entry, txn }, dateOf(inSpan(entry.at) ? entry.at : txn.created * 1000));
     if ((inSpan(entry.at) || inSpan(txn.created * 1000)) && wanted(entry.currency, txn.currency))
@@ -175,7 +203,7 @@ export async function reconcile(
     const dayEnd = startOfDay(nextDate(date), req.timeZone);
     for (const { entry, owner } of await deps.ledger.between(dayStart, dayEnd, matchingEntry)) {
       held.set(entry.id, { entry, owner, day });
-      for (const key of entryKeys(entry)) heldByKey.set(key, entry.id);
+      for (const key of entryMatchKeys(entry)) heldByKey.set(key, entry.id);
     }
     // What the day before left unmatched meets the day's entries first; then each of the day's transactions as it
     // is listed, so only the unmatched ones are kept.
@@ -186,7 +214,7 @@ export async function reconcile(
         // Outside the span it only matches; a payout or Stripe's day totals belong to their own days.
       } else if (txn.type === 'payout') payoutTxns.push(txn);
       else if (readerMoneyTypes.has(txn.type)) addToStripeDay(stripeDays, txn, dateOf(at));
-      const keys = transactionKeys(txn);
+      const keys = transactionMatchKeys(txn);
       if (keys.length > 0 && !matchHeld(txn, keys)) pending.push({ txn, keys, day });
     }
 
