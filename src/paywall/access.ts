@@ -2,14 +2,13 @@ import type { Config } from '../config';
 import type { Clock } from '../platform/clock';
 import { supporterStanding } from '../supporters/lookup';
 import type { SupporterRepository } from '../supporters/repository';
-import type { AccessTokens } from '../tokens/accessToken';
+import { type AccessTokens, InvalidAccessTokenError } from '../tokens/accessToken';
 import { type MeterDecision, type MeterSigner, meterView } from './meter';
+import { type MeterPeriod, periodAt } from './period';
+import type { SiteUserMeters } from './siteUserMeter';
 
 /** Far above any token this service signs: a longer one is not read. */
 const maxTokenLength = 8192;
-
-import { type MeterPeriod, periodAt } from './period';
-import type { SiteUserMeters } from './siteUserMeter';
 
 /**
  * The paywall's decisions for one premium page view: entitled (the reader's token or the site user's support
@@ -51,8 +50,8 @@ export function paywallDecider(deps: PaywallDeps): PaywallDecider {
   const { policy } = deps.config;
   const { allowance, opensWith, timeZone } = policy.paywall;
 
-  const browserMeter = (articleId: string, meter: string | undefined, tier: string | null) => {
-    const period = periodAt(deps.clock.now(), timeZone);
+  const browserMeter = (articleId: string, meter: string | undefined, tier: string | null, now: number) => {
+    const period = periodAt(now, timeZone);
     const { decision, state } = meterView(deps.meterSigner.read(meter), articleId, period, allowance);
     return { ...decision, period, tier, meter: deps.meterSigner.sign(state) };
   };
@@ -62,13 +61,14 @@ export function paywallDecider(deps: PaywallDeps): PaywallDecider {
     if (!token || token.length > maxTokenLength) return null;
     try {
       return deps.accessTokens.verifyAccessToken(token);
-    } catch {
-      return null;
+    } catch (error) {
+      if (error instanceof InvalidAccessTokenError) return null;
+      throw error;
     }
   };
 
   return {
-    meter: (articleId, meter) => browserMeter(articleId, meter, null),
+    meter: (articleId, meter) => browserMeter(articleId, meter, null, deps.clock.now()),
     async access({ articleId, siteUserId, token, meter }) {
       const now = deps.clock.now();
       const period = periodAt(now, timeZone);
@@ -76,7 +76,7 @@ export function paywallDecider(deps: PaywallDeps): PaywallDecider {
       if (claims?.ent.includes(opensWith)) {
         return { access: 'entitled', reason: 'token', remaining: null, period, tier: claims.tier };
       }
-      if (siteUserId === undefined) return browserMeter(articleId, meter, claims?.tier ?? null);
+      if (siteUserId === undefined) return browserMeter(articleId, meter, claims?.tier ?? null, now);
       const standing = await supporterStanding(deps.repository, policy, now, { siteUserId });
       if (standing.entitlements.includes(opensWith)) {
         return { access: 'entitled', reason: 'site_user', remaining: null, period, tier: standing.tier };
