@@ -87,7 +87,7 @@ export async function createPortalSession(
   return session.url;
 }
 
-async function fromStripe<T>(what: string, read: () => Promise<T>): Promise<T | null> {
+export async function fromStripe<T>(what: string, read: () => Promise<T>): Promise<T | null> {
   try {
     return await read();
   } catch (error) {

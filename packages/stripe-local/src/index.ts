@@ -15,6 +15,7 @@ import { registerCustomerRoutes } from './resources/customers';
 import { registerEventRoutes } from './resources/events';
 import { registerInvoiceRoutes } from './resources/invoices';
 import { registerPaymentRoutes } from './resources/payments';
+import { registerPriceRoutes } from './resources/prices';
 import { registerSubscriptionRoutes } from './resources/subscriptions';
 import { type DunningOptions, defaultSimulatorOptions, Simulator } from './sim/simulator';
 import { catchUp } from './sim/timeline';
@@ -141,6 +142,7 @@ export async function startStripeLocal(options: StripeLocalOptions = {}): Promis
   for (const register of [
     registerCheckoutSessionRoutes,
     registerCustomerRoutes,
+    registerPriceRoutes,
     registerSubscriptionRoutes,
     registerInvoiceRoutes,
     registerPaymentRoutes,

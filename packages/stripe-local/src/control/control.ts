@@ -41,7 +41,7 @@ export interface StandInControl {
   refund(input: RefundInput): Stripe.Refund;
   openDispute(input: DisputeInput): Stripe.Dispute;
   closeDispute(disputeId: string, outcome: 'won' | 'lost'): Stripe.Dispute;
-  /** The next `attempts` collection attempts of this subscription fail (default: every retry of the next renewal). */
+  /** The next `attempts` collection attempts of this subscription fail (renewals, retries, a raised price; default: all). */
   failNextRenewal(subscriptionId: string, options?: { attempts?: number }): void;
   cancelSubscription(subscriptionId: string, input?: CancelSubscriptionInput): Stripe.Subscription;
   /** Moves the clock forward and runs what fell due (renewals, retries, expiries, payouts), each at its time. */

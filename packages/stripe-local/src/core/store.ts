@@ -11,6 +11,7 @@ export type StoredObject =
   | Stripe.Customer
   | Stripe.Checkout.Session
   | Stripe.Price
+  | Stripe.PaymentMethod
   | Stripe.Subscription
   | Stripe.Invoice
   | Stripe.InvoicePayment
@@ -80,6 +81,7 @@ export class StandInStore {
   readonly deletedCustomers = new Set<string>();
   readonly checkoutSessions = new Table<Stripe.Checkout.Session>('checkout.session');
   readonly prices = new Table<Stripe.Price>('price');
+  readonly paymentMethods = new Table<Stripe.PaymentMethod>('payment_method');
   readonly subscriptions = new Table<Stripe.Subscription>('subscription');
   readonly invoices = new Table<Stripe.Invoice>('invoice');
   readonly invoicePayments = new Table<Stripe.InvoicePayment>('invoice_payment');
@@ -106,6 +108,7 @@ export class StandInStore {
       this.customers,
       this.checkoutSessions,
       this.prices,
+      this.paymentMethods,
       this.subscriptions,
       this.invoices,
       this.invoicePayments,

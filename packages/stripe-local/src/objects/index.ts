@@ -18,5 +18,6 @@ export {
   type RefundFields,
 } from './money';
 export { buildCharge, buildPaymentIntent, type ChargeFields, type PaymentIntentFields } from './payment';
+export { buildPaymentMethod } from './paymentMethod';
 export { buildPrice, type PriceData } from './price';
 export { buildSubscription, type SubscriptionFields } from './subscription';

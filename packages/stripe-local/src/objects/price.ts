@@ -7,14 +7,19 @@ export interface PriceData {
   unit_amount: number;
   product_name: string;
   recurring: { interval: RecurringInterval; interval_count: number } | null;
+  /** An existing product (a price created through the API); by default a new one. */
+  product?: string;
 }
 
-/** The price Checkout creates from `line_items[].price_data` (inline prices are inactive, as Stripe makes them). */
-export function buildPrice(data: PriceData, created: number): Stripe.Price {
+/**
+ * The price Checkout creates from `line_items[].price_data` (inline prices are inactive, as Stripe makes them), or
+ * one created through `POST /v1/prices` (active).
+ */
+export function buildPrice(data: PriceData, created: number, active = false): Stripe.Price {
   return {
     id: newId('price'),
     object: 'price',
-    active: false,
+    active,
     billing_scheme: 'per_unit',
     created,
     currency: data.currency,
@@ -23,7 +28,7 @@ export function buildPrice(data: PriceData, created: number): Stripe.Price {
     lookup_key: null,
     metadata: {},
     nickname: null,
-    product: newId('prod'),
+    product: data.product ?? newId('prod'),
     recurring: data.recurring
       ? {
           interval: data.recurring.interval,

@@ -7,6 +7,7 @@ import {
   emptyParams,
   expandParam,
   formBool,
+  formInt,
   inRange,
   metadataParam,
   parseParams,
@@ -15,6 +16,7 @@ import {
 } from '../http/params';
 import { itemOf } from '../objects/subscription';
 import { mergeMetadata } from '../sim/customers';
+import { raisePriceNow } from '../sim/priceChanges';
 import type { Simulator } from '../sim/simulator';
 import { cancelSubscriptionNow, setCancelAtPeriodEnd } from '../sim/subscriptions';
 
@@ -42,6 +44,21 @@ const updateSchema = z.strictObject({
   cancellation_details: cancellationDetails,
   metadata: metadataParam().optional(),
   proration_behavior: z.enum(['always_invoice', 'create_prorations', 'none']).optional(),
+  items: z
+    .array(
+      z.strictObject({
+        id: z.string(),
+        price: z.string(),
+        quantity: formInt()
+          .refine((n) => n >= 1, { error: 'Invalid quantity: must be at least 1' })
+          .optional(),
+      }),
+    )
+    .length(1, { error: 'The stand-in changes the one item of a subscription' })
+    .optional(),
+  payment_behavior: z
+    .enum(['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'])
+    .optional(),
   expand: expandParam(),
 });
 
@@ -89,11 +106,9 @@ const unimplementedUpdate = [
   'description',
   'discounts',
   'invoice_settings',
-  'items',
   'off_session',
   'on_behalf_of',
   'pause_collection',
-  'payment_behavior',
   'payment_settings',
   'pending_invoice_item_interval',
   'proration_date',
@@ -103,7 +118,10 @@ const unimplementedUpdate = [
   'trial_settings',
 ] as const;
 
-/** `/v1/subscriptions`: retrieve, list, update (`cancel_at_period_end`, metadata), cancel. */
+/**
+ * `/v1/subscriptions`: retrieve, list, update (`cancel_at_period_end`, metadata, and a raised price paid at once:
+ * `items` with `proration_behavior: always_invoice` and `payment_behavior: pending_if_incomplete`), cancel.
+ */
 export function registerSubscriptionRoutes(api: StripeApiRouter, sim: Simulator): void {
   api.get('/subscriptions', ({ params, url }) => {
     const query = parseParams(listSchema, params);
@@ -130,6 +148,30 @@ export function registerSubscriptionRoutes(api: StripeApiRouter, sim: Simulator)
     refuseUnimplemented(params, unimplementedUpdate);
     const input = parseParams(updateSchema, params);
     const subscription = sim.store.subscriptions.require(path.id ?? '');
+    if (input.items) {
+      const [change] = input.items;
+      if (
+        input.payment_behavior !== 'pending_if_incomplete' ||
+        input.proration_behavior !== 'always_invoice'
+      ) {
+        throw invalidRequest(
+          'The stand-in changes items with payment_behavior=pending_if_incomplete and ' +
+            'proration_behavior=always_invoice only.',
+          'items',
+        );
+      }
+      if (!change || input.metadata || input.cancel_at_period_end !== undefined)
+        throw invalidRequest('The stand-in changes items alone.', 'items');
+      const price = sim.store.prices.require(change.price, 'items[0][price]');
+      return raisePriceNow(
+        sim,
+        subscription,
+        { itemId: change.id, price, quantity: change.quantity ?? 1 },
+        origin,
+      );
+    }
+    if (input.payment_behavior !== undefined)
+      throw invalidRequest('payment_behavior only applies to a change of items here.', 'payment_behavior');
     const metadata = input.metadata;
     if (metadata) {
       const previous = changeTracked(subscription, (s) => {

@@ -130,6 +130,27 @@ export async function playSampleMonth(standIn: StripeLocal, stripe: Stripe): Pro
   await ask('subscriptions.update', () =>
     stripe.subscriptions.update(leavingSub, { cancel_at_period_end: true }),
   );
+  // Gaston raises his 5 € a month to 10 € in place: the difference for the rest of the period, paid at once.
+  const raisedSub = await ask('subscriptions.retrieve (payment method)', async () =>
+    stripe.subscriptions.retrieve(await subscriptionOf(renewing.id), { expand: ['default_payment_method'] }),
+  );
+  const raisedItem = raisedSub.items.data[0] as Stripe.SubscriptionItem;
+  const tenEuros = await ask('prices.create', () =>
+    stripe.prices.create({
+      currency: 'eur',
+      unit_amount: 1000,
+      recurring: { interval: 'month' },
+      product: String(raisedItem.price.product),
+    }),
+  );
+  await ask('subscriptions.update (raise)', () =>
+    stripe.subscriptions.update(raisedSub.id, {
+      items: [{ id: raisedItem.id, price: tenEuros.id, quantity: 1 }],
+      proration_behavior: 'always_invoice',
+      payment_behavior: 'pending_if_incomplete',
+      expand: ['latest_invoice'],
+    }),
+  );
   const customer = String(paid.customer);
   await ask('customers.update', () =>
     stripe.customers.update(customer, { email: 'ada.lovelace@example.fr', name: 'Ada King' }),

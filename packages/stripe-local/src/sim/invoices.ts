@@ -1,6 +1,11 @@
 import type Stripe from 'stripe';
 import { changeTracked } from '../core/store';
-import { buildInvoice, buildInvoicePayment, subscriptionInvoiceOf } from '../objects/invoice';
+import {
+  buildInvoice,
+  buildInvoicePayment,
+  type InvoiceFields,
+  subscriptionInvoiceOf,
+} from '../objects/invoice';
 import { attemptCharge, createPaymentIntent, type Payer } from './payments';
 import type { Simulator } from './simulator';
 
@@ -13,13 +18,16 @@ export interface InvoicePeriods {
 export function openInvoice(
   sim: Simulator,
   subscription: Stripe.Subscription,
-  reason: 'subscription_create' | 'subscription_cycle',
+  reason: 'subscription_create' | 'subscription_cycle' | 'subscription_update',
   periods: InvoicePeriods,
   payer: Payer,
+  /** A price change's invoice bills the difference, on the new price (default: one period of the subscription). */
+  billed: Partial<Pick<InvoiceFields, 'amount' | 'price'>> = {},
 ): Stripe.Invoice {
   const invoice = buildInvoice(
     {
       ...subscriptionInvoiceOf(subscription),
+      ...billed,
       billingReason: reason,
       customerEmail: payer.email,
       customerName: payer.name,

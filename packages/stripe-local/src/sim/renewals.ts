@@ -7,12 +7,12 @@ import type { Payer } from './payments';
 import type { Simulator } from './simulator';
 import { cancelSubscriptionNow, endAtPeriodEnd, setStatus } from './subscriptions';
 
-function payerOf(sim: Simulator, subscription: Stripe.Subscription): Payer {
+export function payerOf(sim: Simulator, subscription: Stripe.Subscription): Payer {
   const customer = sim.store.customers.get(String(subscription.customer));
   return { email: customer?.email ?? null, name: customer?.name ?? null };
 }
 
-function extrasOf(sim: Simulator, subscription: Stripe.Subscription) {
+export function extrasOf(sim: Simulator, subscription: Stripe.Subscription) {
   const extras = sim.store.subscriptionExtras.get(subscription.id);
   if (!extras) throw new Error(`no billing state for ${subscription.id}`);
   return extras;

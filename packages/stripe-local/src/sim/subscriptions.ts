@@ -4,6 +4,7 @@ import { newId } from '../core/ids';
 import { asInterval, periodBoundary } from '../core/periods';
 import { changeTracked } from '../core/store';
 import { invalidRequest } from '../http/errors';
+import { buildPaymentMethod } from '../objects/paymentMethod';
 import { buildSubscription, itemOf } from '../objects/subscription';
 import { announceInvoice, attemptInvoicePayment, openInvoice } from './invoices';
 import type { Payer } from './payments';
@@ -48,7 +49,12 @@ export function startSubscription(
         periodStart: now,
         periodEnd,
         status: 'incomplete',
-        paymentMethod: newId('pm'),
+        paymentMethod: sim.store.paymentMethods.insert(
+          buildPaymentMethod(
+            { id: newId('pm'), type: fields.method, customer: fields.customer, ...payer },
+            now,
+          ),
+        ).id,
       },
       now,
     ),

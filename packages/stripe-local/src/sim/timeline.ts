@@ -2,6 +2,7 @@ import { secondsOf } from '../core/clock';
 import { itemOf } from '../objects/subscription';
 import { expireCheckoutSession } from './checkoutComplete';
 import { runPayouts } from './payouts';
+import { expirePendingUpdate } from './priceChanges';
 import { renewSubscription, retryInvoice } from './renewals';
 import type { Simulator } from './simulator';
 
@@ -25,6 +26,8 @@ function dueTasks(sim: Simulator): DueTask[] {
     const periodEnd = itemOf(subscription).current_period_end;
     const at = subscription.cancel_at !== null ? Math.min(subscription.cancel_at, periodEnd) : periodEnd;
     tasks.push({ at, run: () => renewSubscription(sim, subscription) });
+    const pending = subscription.pending_update;
+    if (pending) tasks.push({ at: pending.expires_at, run: () => expirePendingUpdate(sim, subscription) });
   }
   for (const invoice of store.invoices.all()) {
     if (invoice.status === 'open' && invoice.next_payment_attempt !== null) {
