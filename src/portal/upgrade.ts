@@ -107,7 +107,13 @@ export async function raiseSubscription(
     throw new AppError('conflict', 'This contribution has several lines and cannot be raised here.');
   }
   const method = subscription.default_payment_method;
-  if (typeof method !== 'object' || method === null || !immediateMethods.has(method.type)) {
+  if (typeof method !== 'object' || method === null) {
+    throw new AppError(
+      'conflict',
+      'This contribution has no saved payment method to charge the difference: add one in your billing portal.',
+    );
+  }
+  if (!immediateMethods.has(method.type)) {
     throw new AppError(
       'conflict',
       'This contribution is paid by bank debit, which Stripe cannot charge before the change applies: ' +
@@ -124,7 +130,7 @@ export async function raiseSubscription(
         {
           field: 'monthlyAmount',
           message: bounds
-            ? `must make the contribution more than ${current} and at most ${bounds.max} ${currency} per ${recurring.interval}`
+            ? `must take the contribution above ${current} and to at most ${bounds.max} (minor units of ${currency}) a ${recurring.interval}`
             : `${currency} is not a currency of the support policy`,
         },
       ],
@@ -132,7 +138,7 @@ export async function raiseSubscription(
   }
 
   const key = createHash('sha256')
-    .update([subscription.id, item.id, item.price.id, amount].join('\n'))
+    .update([subscription.id, item.id, item.price.id, String(subscription.latest_invoice), amount].join('\n'))
     .digest('hex');
   const price = await fromStripe('a price for the new amount', () =>
     stripe.prices.create(
