@@ -321,6 +321,80 @@ describe('the offline demo in a browser', () => {
     await page.context().close();
   }, 90_000);
 
+  test('a €5-a-month supporter meets the wall and raises the same contribution to €10: one subscription, the difference paid once, the episode opens', async () => {
+    const page = await newReader();
+    const requests: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.origin === serviceUrl && url.pathname.startsWith('/v1/'))
+        requests.push(`${request.method()} ${url.pathname}`);
+    });
+    const episode = page.locator('[data-premium="orave-4"]');
+    const stateOf4 = async () => {
+      await episode
+        .and(
+          page.locator('[data-paywall-state=open],[data-paywall-state=metered],[data-paywall-state=walled]'),
+        )
+        .waitFor({ timeout: 20_000 });
+      return episode.getAttribute('data-paywall-state');
+    };
+
+    await step('€5 a month through the article’s ask', async () => {
+      await page.goto(`${serviceUrl}/demo`);
+      await giveThroughTheBanner(page, 'monthly', 500, 'Soutenez-nous maintenant');
+      await page.getByLabel('Adresse e-mail').fill('monique@example.fr');
+      const claimed = claimAnswer(page);
+      await Promise.all([
+        page.waitForURL(`${serviceUrl}/demo**`),
+        page.getByRole('button', { name: /Faire un don|S’abonner|Soutenir/ }).click(),
+      ]);
+      await expectClaimed(claimed);
+    });
+
+    await step(
+      'three episodes on the meter, the fourth walled with a raise, never a second contribution',
+      async () => {
+        for (const n of [1, 2, 3]) {
+          await page.goto(`${serviceUrl}/demo/premium/${n}`);
+          await page.locator(`[data-premium="orave-${n}"][data-paywall-state=metered]`).waitFor();
+        }
+        await page.goto(`${serviceUrl}/demo/premium/4`);
+        expect(await stateOf4()).toBe('walled');
+        const wall = page.getByRole('region', { name: 'Cet article est réservé à nos soutiens' });
+        await wall.getByRole('button', { name: 'Passer à 10 € par mois' }).waitFor();
+        expect(await wall.getByRole('button', { name: 'Soutenez-nous maintenant' }).count()).toBe(0);
+      },
+    );
+
+    await step('« Passer à 10 € par mois » raises it in place and the episode opens', async () => {
+      await page.getByRole('button', { name: 'Passer à 10 € par mois' }).click();
+      await page
+        .getByText('C’est fait\u00a0: votre contribution passe à 10 € par mois. Merci\u202f!')
+        .waitFor();
+      await episode.and(page.locator('[data-paywall-state=open]')).waitFor({ timeout: 20_000 });
+      expect(await episode.locator('p:visible').count()).toBeGreaterThan(2);
+      const customer = standIn.store.customers.all().find((c) => c.email === 'monique@example.fr');
+      const subscriptions = standIn.store.subscriptions.all().filter((s) => s.customer === customer?.id);
+      expect(subscriptions.map((s) => [s.status, s.items.data[0]?.price.unit_amount])).toEqual([
+        ['active', 1000],
+      ]);
+      const invoices = standIn.store.invoices.all().filter((i) => i.customer === customer?.id);
+      expect(invoices.map((i) => [i.billing_reason, i.status])).toEqual([
+        ['subscription_create', 'paid'],
+        ['subscription_update', 'paid'],
+      ]);
+    });
+
+    await step('on reload it opens with no request to the service', async () => {
+      requests.length = 0;
+      await page.reload();
+      expect(await stateOf4()).toBe('open');
+      await decided(page);
+      expect(requests).toEqual([]);
+    });
+    await page.context().close();
+  }, 90_000);
+
   test('a supporter’s token hides the ask on the demo article (the script’s side of the flow)', async () => {
     const page = await newReader();
     const keyRing = loadKeyRing(t.config);

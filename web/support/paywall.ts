@@ -6,7 +6,7 @@ import type { Environment } from './environment';
 import { callService, stringField } from './http';
 import { formatAmount } from './money';
 import { readItem, readSiteCookie, storageKeys, writeItem, writeSiteCookie } from './storage';
-import { storedToken } from './supporterToken';
+import { refreshAccessToken, storedToken } from './supporterToken';
 import { type Lang, words } from './words';
 
 /**
@@ -172,7 +172,7 @@ async function wall(
     : config.defaultCurrency;
   const amount = formatAmount(config.paywall.opensAtMonthly, currency, lang);
   if (claims?.recurring === true && claims.ent.includes('hide_support_asks')) {
-    renderUpgrade(host, context, lang, w.paywallUpgradeText(amount));
+    renderUpgrade(host, parts, context, lang, { monthlyAmount: config.paywall.opensAtMonthly, text: amount });
     return;
   }
   Object.assign(host.dataset, {
@@ -209,6 +209,12 @@ async function reopenIfEntitled(
     renderMessage(host, lang, w.restoredTitle, w.restoredText);
     return;
   }
+  openParts(parts);
+  renderMessage(host, lang, w.restoredTitle, w.restoredText);
+}
+
+/** Shows what the wall hid, and says the article is open. */
+function openParts(parts: HTMLElement[]): void {
   for (const part of parts) {
     for (const hidden of Array.from(part.querySelectorAll<HTMLElement>('[data-paywall-cut]'))) {
       hidden.hidden = false;
@@ -217,7 +223,6 @@ async function reopenIfEntitled(
     part.hidden = false;
     setState(part, 'open');
   }
-  renderMessage(host, lang, w.restoredTitle, w.restoredText);
 }
 
 /** Hides everything after the element's `count`-th paragraph (in document order, nested or not). */
@@ -248,18 +253,110 @@ function announce(element: HTMLElement, text: string): void {
   }, 50);
 }
 
-/** For a monthly supporter below the opening tier: their own billing portal, where they change what they give. */
-function renderUpgrade(host: HTMLElement, context: PaywallContext, lang: Lang, text: string): void {
+/** How long the script waits, after a raise, for the webhooks that lift the reader's tier (then: on next load). */
+const raisedTierChecksMs = [1000, 2000, 3000, 4000, 5000] as const;
+
+/**
+ * For a recurring supporter below the opening tier: raise the same contribution to the tier in place
+ * (`POST /v1/support/upgrade`: the difference for the rest of the period, charged now; the subscription changes only
+ * once it is paid), never a second one. Refused by the bank: the change waits for the payment (Stripe's page, when
+ * there is one) and the billing portal is offered to change card; a contribution that cannot be raised here (a bank
+ * debit): the billing portal.
+ */
+function renderUpgrade(
+  host: HTMLElement,
+  parts: HTMLElement[],
+  context: PaywallContext,
+  lang: Lang,
+  raise: { monthlyAmount: number; text: string },
+): void {
   const w = words[lang];
   const id = uniqueId();
   const status = h('p', { class: 'rs-status', role: 'status' });
-  const button = h('button', { type: 'button', class: 'rs-submit' }, w.paywallManage);
+  const actions = h('div', { class: 'rs-actions' });
+  const button = h('button', { type: 'button', class: 'rs-submit' }, w.paywallUpgrade(raise.text));
+  actions.append(button);
   let busy = false;
   button.addEventListener('click', () => {
     const token = storedToken();
     if (busy || !token) return;
     busy = true;
     button.setAttribute('aria-disabled', 'true');
+    status.textContent = w.upgrading;
+    callService(context.env, 'v1/support/upgrade', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+      body: { monthlyAmount: raise.monthlyAmount },
+      timeoutMs: 30000,
+    })
+      .then(async (answer) => {
+        if (answer.status === 200) {
+          button.remove();
+          status.textContent = w.upgraded(raise.text);
+          if (!(await openOnceRaised(parts, context))) status.textContent = w.upgradedLater;
+          return;
+        }
+        if (answer.status === 202) {
+          button.remove();
+          status.textContent = w.upgradeRefused;
+          const payUrl = stringField(answer.body, 'payUrl');
+          if (payUrl && /^https:\/\//.test(payUrl))
+            actions.append(h('a', { class: 'rs-submit', href: payUrl }, w.upgradePay));
+          actions.append(portalButton(context, w, status));
+          return;
+        }
+        if (answer.status === 409 || answer.status === 404) {
+          button.remove();
+          status.textContent = w.upgradeElsewhere;
+          actions.append(portalButton(context, w, status));
+          return;
+        }
+        throw new Error(`POST /v1/support/upgrade answered ${answer.status}`);
+      })
+      .catch((error: unknown) => {
+        busy = false;
+        button.removeAttribute('aria-disabled');
+        status.textContent = w.checkoutFailed;
+        context.report(error);
+      });
+  });
+  host.replaceChildren(
+    h(
+      'section',
+      { class: 'rs-ask', 'aria-labelledby': `${id}-title`, lang },
+      h('h2', { class: 'rs-title', id: `${id}-title` }, w.paywallTitle),
+      h('p', { class: 'rs-text' }, w.paywallUpgradeText(raise.text)),
+      actions,
+      status,
+    ),
+  );
+}
+
+/** Renews the token until it carries the opening entitlement (the webhooks of the raise landed), then opens. */
+async function openOnceRaised(parts: HTMLElement[], context: PaywallContext): Promise<boolean> {
+  const config = await context.config();
+  for (const delay of raisedTierChecksMs) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    if ((await refreshAccessToken(context.env)) === 'ended') return false;
+    const claims = await context.claims();
+    if (claims?.ent.includes(config.paywall.opensWith)) {
+      const token = storedToken();
+      if (token) writeSiteCookie('rs_access', token, claims.exp - Date.now() / 1000);
+      openParts(parts);
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The supporter's own billing portal (change card, end the contribution). */
+function portalButton(context: PaywallContext, w: (typeof words)[Lang], status: HTMLElement): HTMLElement {
+  const button = h('button', { type: 'button', class: 'rs-link' }, w.paywallManage);
+  let busy = false;
+  button.addEventListener('click', () => {
+    const token = storedToken();
+    if (busy || !token) return;
+    busy = true;
     status.textContent = w.redirecting;
     callService(context.env, 'v1/portal', {
       method: 'POST',
@@ -277,21 +374,11 @@ function renderUpgrade(host: HTMLElement, context: PaywallContext, lang: Lang, t
       })
       .catch((error: unknown) => {
         busy = false;
-        button.removeAttribute('aria-disabled');
         status.textContent = w.checkoutFailed;
         context.report(error);
       });
   });
-  host.replaceChildren(
-    h(
-      'section',
-      { class: 'rs-ask', 'aria-labelledby': `${id}-title`, lang },
-      h('h2', { class: 'rs-title', id: `${id}-title` }, w.paywallTitle),
-      h('p', { class: 'rs-text' }, text),
-      h('div', { class: 'rs-actions' }, button),
-      status,
-    ),
-  );
+  return button;
 }
 
 function setState(element: HTMLElement, state: PaywallState): void {

@@ -39,6 +39,13 @@ export interface Words {
   paywallText: (amount: string) => string;
   paywallUpgradeText: (amount: string) => string;
   paywallManage: string;
+  paywallUpgrade: (amount: string) => string;
+  upgrading: string;
+  upgraded: (amount: string) => string;
+  upgradedLater: string;
+  upgradeRefused: string;
+  upgradePay: string;
+  upgradeElsewhere: string;
   premiumLeft: (remaining: number) => string;
 }
 
@@ -81,8 +88,17 @@ export const words: Record<Lang, Words> = {
     paywallText: (amount) =>
       `Soutenez-nous à partir de ${amount} par mois pour lire tous nos articles réservés, sans limite.`,
     paywallUpgradeText: (amount) =>
-      `Merci de votre soutien\u202f! À partir de ${amount} par mois, il ouvre aussi nos articles réservés\u00a0: vous pouvez le modifier depuis votre espace.`,
-    paywallManage: 'Modifier mon soutien',
+      `Merci de votre soutien\u202f! À partir de ${amount} par mois, il ouvre aussi nos articles réservés. Votre contribution change, sans s’ajouter à l’autre\u00a0: ce mois-ci, vous ne payez que la différence, au prorata.`,
+    paywallManage: 'Gérer mon soutien',
+    paywallUpgrade: (amount) => `Passer à ${amount} par mois`,
+    upgrading: 'Modification en cours…',
+    upgraded: (amount) => `C’est fait\u00a0: votre contribution passe à ${amount} par mois. Merci\u202f!`,
+    upgradedLater: 'C’est fait. L’article s’ouvrira au prochain chargement de la page.',
+    upgradeRefused:
+      'Votre banque n’a pas accepté la différence\u00a0: rien n’a changé. Vous pouvez confirmer le paiement ou changer de carte.',
+    upgradePay: 'Confirmer le paiement',
+    upgradeElsewhere:
+      'Cette contribution ne peut pas être modifiée ici. Vous pouvez la gérer depuis votre espace.',
     premiumLeft: (remaining) =>
       remaining === 0
         ? 'C’est votre dernier article réservé offert ce mois-ci.'
@@ -125,8 +141,16 @@ export const words: Record<Lang, Words> = {
     paywallText: (amount) =>
       `Support us from ${amount} a month to read all our premium articles, without limit.`,
     paywallUpgradeText: (amount) =>
-      `Thank you for your support! From ${amount} a month it also opens our premium articles: you can change it from your account.`,
-    paywallManage: 'Change my support',
+      `Thank you for your support! From ${amount} a month it also opens our premium articles. Your contribution changes, nothing is added to it: this month you only pay the difference, pro rata.`,
+    paywallManage: 'Manage my support',
+    paywallUpgrade: (amount) => `Raise it to ${amount} a month`,
+    upgrading: 'Changing your contribution…',
+    upgraded: (amount) => `Done: your contribution is now ${amount} a month. Thank you!`,
+    upgradedLater: 'Done. The article will open the next time the page loads.',
+    upgradeRefused:
+      'Your bank did not accept the difference: nothing has changed. You can confirm the payment or change your card.',
+    upgradePay: 'Confirm the payment',
+    upgradeElsewhere: 'This contribution cannot be changed here. You can manage it from your account.',
     premiumLeft: (remaining) =>
       remaining === 0
         ? 'This is your last free premium article this month.'
