@@ -88,7 +88,7 @@ export const demoArticles: Record<DemoLang, DemoArticle> = {
         'trop cédé. »',
     ],
     ask: {
-      headline: "Aucune nouvelle n'est une mauvaise nouvelle",
+      headline: 'Aucune nouvelle n’est une mauvaise nouvelle',
       text: 'Vos contributions nous aideront à continuer à livrer les histoires qui comptent pour vous',
     },
     premium: {

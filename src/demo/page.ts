@@ -64,6 +64,7 @@ ${premiumMarkup}
   <a href="${a.otherLanguage.href}" hreflang="${a.otherLanguage.lang}" lang="${a.otherLanguage.lang}">${escapeHtml(a.otherLanguage.label)}</a></p>
 <header class="masthead">
   <p class="brand">${escapeHtml(a.masthead)}</p>
+  <p class="manage" data-support-manage></p>
   <nav aria-label="Rubriques"><ul>${a.sections.map((s, i) => `<li${i === 0 ? ' class="current"' : ''}>${escapeHtml(s)}</li>`).join('')}</ul></nav>
 </header>
 <main>
@@ -123,6 +124,9 @@ a{color:inherit}
 .brand{margin:0;font-size:clamp(2.4rem,6vw,3.6rem);font-weight:700;letter-spacing:-.02em;font-variant:small-caps}
 .masthead ul{display:flex;flex-wrap:wrap;justify-content:center;gap:.25rem 1.5rem;margin:1rem 0 0;padding:.6rem 0;list-style:none;border-top:1px solid var(--rule);font:600 13px/1 system-ui,sans-serif;text-transform:uppercase;letter-spacing:.08em}
 .masthead li.current{color:var(--accent)}
+.manage{margin:.5rem 0 0;font:14px/1.4 system-ui,sans-serif}
+.manage:empty{display:none}
+.manage .rs-ask{max-width:32rem;margin:0 auto;text-align:left}
 main{max-width:46rem;margin:0 auto;padding:2.5rem 1rem 3rem}
 .kicker{margin:0 0 .5rem;color:var(--accent);font:700 13px/1 system-ui,sans-serif;text-transform:uppercase;letter-spacing:.12em}
 h1{margin:0;font-size:clamp(2rem,4.5vw,2.8rem);line-height:1.1;letter-spacing:-.01em}

@@ -1,10 +1,14 @@
 import { Router } from 'express';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
 import type Stripe from 'stripe';
 import type { Config } from '../config';
 import { bearerToken } from '../platform/apiKeys';
+import type { Clock } from '../platform/clock';
 import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
 import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
+import { consume } from '../platform/rateLimits';
+import type { RedisClient } from '../platform/redis';
 import { siteUrlSchema } from '../platform/siteUrl';
 import { requireStripe } from '../platform/stripe';
 import { createPortalSession } from '../stripe-events/reads';
@@ -13,12 +17,18 @@ import type { SupporterRecord } from '../supporters/record';
 import type { SupporterRepository } from '../supporters/repository';
 import type { AccessTokens } from '../tokens/accessToken';
 import { z } from '../zod';
-import { raiseSubscription, subscriptionToRaise } from './upgrade';
+import { quoteRaise, raiseSubscription, subscriptionToRaise } from './upgrade';
+
+/** What one supporter's token may do to their contribution (a token is a bearer credential the site's pages hold). */
+const raisesPerDay = 5;
+const quotesPerHour = 30;
 
 const portalResponseSchema = z.object({ url: z.url() }).openapi('PortalSession');
 
 export interface PortalRouteDeps {
   config: Config;
+  redis: RedisClient;
+  clock: Clock;
   stripe: Stripe | null;
   repository: SupporterRepository;
   accessTokens: AccessTokens;
@@ -67,7 +77,7 @@ export function portalRoutes(deps: PortalRouteDeps, openapi: OpenAPIRegistry): R
     },
   });
   router.post('/v1/portal', async (req, res) => {
-    const record = await holderRecord(deps, req.headers.authorization);
+    const { record } = await holder(deps, req.headers.authorization);
     const body = parseRequest(portalSchema, req.body, 'body');
     const stripe = requireStripe(deps.stripe);
     const customer =
@@ -98,7 +108,8 @@ export function portalRoutes(deps: PortalRouteDeps, openapi: OpenAPIRegistry): R
         .openapi({
           description:
             'The new amount as a monthly equivalent, in minor units of the contribution’s currency (an annual ' +
-            'contribution becomes twelve times it a year); more than it gives now',
+            'contribution becomes twelve times it a year); more than it gives now, at most the larger of the ' +
+            'opening tier and the highest monthly preset',
           example: 1000,
         }),
       subscription: z
@@ -107,8 +118,34 @@ export function portalRoutes(deps: PortalRouteDeps, openapi: OpenAPIRegistry): R
         .optional()
         .openapi({ description: 'Which running contribution, when the supporter has several' }),
     })
+    .strict();
+  const quoteRequestSchema = upgradeSchema.openapi('UpgradeQuoteRequest');
+  const raiseRequestSchema = upgradeSchema
+    .extend({
+      prorationDate: z
+        .number()
+        .int()
+        .positive()
+        .openapi({ description: 'The quote’s `prorationDate`: the raise charges what the quote said' }),
+    })
     .strict()
     .openapi('UpgradeRequest');
+  const quoteSchema = z
+    .object({
+      subscription: z.string(),
+      currency: z.string(),
+      interval: z.enum(['month', 'year']),
+      intervalCount: z.number().int(),
+      currentAmount: z.number().int().openapi({ description: 'Per interval now (minor units)' }),
+      amount: z.number().int().openapi({ description: 'Per interval after the raise (minor units)' }),
+      dueNow: z
+        .number()
+        .int()
+        .openapi({ description: 'Charged now: the difference for the rest of the period' }),
+      prorationDate: z.number().int(),
+      renewsAt: z.string().openapi({ description: 'When the new amount is first billed in full' }),
+    })
+    .openapi('UpgradeQuote');
   const upgradeResponseSchema = z
     .object({
       status: z.enum(['upgraded', 'awaiting_payment']),
@@ -127,17 +164,40 @@ export function portalRoutes(deps: PortalRouteDeps, openapi: OpenAPIRegistry): R
         .openapi({ description: 'awaiting_payment: when the change lapses unpaid' }),
     })
     .openapi('Upgrade');
+  const refusals = {
+    401: problemResponse('No valid access token'),
+    404: problemResponse('No running recurring contribution'),
+    409: problemResponse(
+      'Paid by bank debit, set to end, an earlier change awaiting payment, too close to the renewal, or a quote too old',
+    ),
+    429: problemResponse('Too many raises for this supporter'),
+    503: problemResponse('Stripe not configured or unreachable'),
+  };
+  openapi.registerPath({
+    method: 'post',
+    path: '/v1/support/upgrade/quote',
+    summary:
+      'What raising the supporter’s running recurring contribution would come to (Stripe’s preview); changes nothing',
+    security: [{ accessToken: [] }],
+    request: { body: { content: { 'application/json': { schema: quoteRequestSchema } }, required: true } },
+    responses: {
+      200: { description: 'The quote', content: { 'application/json': { schema: quoteSchema } } },
+      400: problemResponse('Not a raise, or above the ceiling'),
+      ...refusals,
+    },
+  });
   openapi.registerPath({
     method: 'post',
     path: '/v1/support/upgrade',
     summary:
-      'Raises the supporter’s running recurring contribution in place; Stripe charges the difference for the rest ' +
-      'of the period, and the new amount applies only once that is paid',
+      'Raises the supporter’s running recurring contribution in place, as quoted: Stripe charges the difference ' +
+      'for the rest of the period, and the new amount applies only once that is paid',
     security: [{ accessToken: [] }],
-    request: { body: { content: { 'application/json': { schema: upgradeSchema } }, required: true } },
+    request: { body: { content: { 'application/json': { schema: raiseRequestSchema } }, required: true } },
     responses: {
       200: {
-        description: 'Raised: the difference is paid (the new tier follows with Stripe’s webhooks)',
+        description:
+          'Raised (or already raised): the difference is paid; the new tier follows with Stripe’s webhooks',
         content: { 'application/json': { schema: upgradeResponseSchema } },
       },
       202: {
@@ -145,21 +205,40 @@ export function portalRoutes(deps: PortalRouteDeps, openapi: OpenAPIRegistry): R
           'The payment of the difference needs the reader (refused, or to authenticate): nothing changes until it is paid',
         content: { 'application/json': { schema: upgradeResponseSchema } },
       },
-      400: problemResponse('Not a raise, or over the currency’s maximum'),
-      401: problemResponse('No valid access token'),
-      404: problemResponse('No running recurring contribution'),
-      409: problemResponse('Paid by bank debit, set to end, or an earlier change awaits payment'),
-      503: problemResponse('Stripe not configured or unreachable'),
+      400: problemResponse('Not a raise, or above the ceiling'),
+      ...refusals,
     },
   });
-  router.post('/v1/support/upgrade', async (req, res) => {
-    const record = await holderRecord(deps, req.headers.authorization);
-    const body = parseRequest(upgradeSchema, req.body, 'body');
+  const raiseLimiter = new RateLimiterRedis({
+    storeClient: deps.redis,
+    keyPrefix: `${config.redis.keyPrefix}rl:upgrade`,
+    points: raisesPerDay,
+    duration: 86_400,
+  });
+  const quoteLimiter = new RateLimiterRedis({
+    storeClient: deps.redis,
+    keyPrefix: `${config.redis.keyPrefix}rl:upgrade-quote`,
+    points: quotesPerHour,
+    duration: 3600,
+  });
+  router.post('/v1/support/upgrade/quote', async (req, res) => {
+    const { supporterId, record } = await holder(deps, req.headers.authorization);
+    const body = parseRequest(quoteRequestSchema, req.body, 'body');
     const stripe = requireStripe(deps.stripe);
-    if (!record)
-      throw new AppError('not_found', 'This supporter has no running recurring contribution to raise.');
     const subscription = subscriptionToRaise(record, body.subscription);
-    const outcome = await raiseSubscription(stripe, config.policy, subscription, body);
+    await consume(quoteLimiter, supporterId, 'Too many quotes for this supporter');
+    const nowS = Math.floor(deps.clock.now() / 1000);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await quoteRaise(stripe, config.policy, subscription, body, nowS));
+  });
+  router.post('/v1/support/upgrade', async (req, res) => {
+    const { supporterId, record } = await holder(deps, req.headers.authorization);
+    const body = parseRequest(raiseRequestSchema, req.body, 'body');
+    const stripe = requireStripe(deps.stripe);
+    const subscription = subscriptionToRaise(record, body.subscription);
+    await consume(raiseLimiter, supporterId, 'Too many raises for this supporter');
+    const nowS = Math.floor(deps.clock.now() / 1000);
+    const outcome = await raiseSubscription(stripe, config.policy, subscription, body, nowS);
     res.setHeader('Cache-Control', 'no-store');
     res.status(outcome.status === 'upgraded' ? 200 : 202).json(outcome);
   });
@@ -171,10 +250,10 @@ export function portalRoutes(deps: PortalRouteDeps, openapi: OpenAPIRegistry): R
  * The record of the access token's own supporter: a supporter merged into another acts on nothing (its holder signs
  * in again), and no token reaches a customer or subscription its supporter never paid with.
  */
-async function holderRecord(
+async function holder(
   deps: PortalRouteDeps,
   authorization: string | undefined,
-): Promise<SupporterRecord | null> {
+): Promise<{ supporterId: string; record: SupporterRecord | null }> {
   const token = bearerToken(authorization);
   if (!token) throw new AppError('unauthorized', 'Send the access token as `Authorization: Bearer <token>`.');
   const claims = deps.accessTokens.verifyAccessToken(token);
@@ -185,5 +264,5 @@ async function holderRecord(
       'This token’s supporter joined another one: restore support by e-mail.',
     );
   }
-  return state.record;
+  return { supporterId: claims.sub, record: state.record };
 }

@@ -1,30 +1,53 @@
 import { createHash } from 'node:crypto';
 import type Stripe from 'stripe';
 import { AppError } from '../platform/errors';
-import type { SupportPolicy } from '../policy/policy';
+import { paywallTier, type SupportPolicy } from '../policy/policy';
 import { fromStripe } from '../stripe-events/reads';
 import { monthlyEquivalent } from '../supporters/entitlements';
-import { runningStandings, type SupporterRecord } from '../supporters/record';
+import type { SupporterRecord } from '../supporters/record';
 
 /**
- * Raising a recurring contribution in place: the holder's running subscription gets the new amount, and Stripe
- * charges the difference for the rest of the period at once (`proration_behavior: always_invoice`). With
- * `payment_behavior: pending_if_incomplete` the subscription only changes once that invoice is paid: a refused card
- * leaves it as it was (a `pending_update` that expires), so no tier rises before the money is in. Bank debits settle
- * days later, and Stripe's pending updates do not support them: those are refused here, before anything is asked.
+ * Raising a recurring contribution in place, in two steps the reader sees: a quote (what the contribution becomes
+ * and what is charged now: Stripe's own preview of the difference for the rest of the period), then the raise at
+ * that quote's proration time, so the charge is the amount shown. The raise uses `proration_behavior:
+ * always_invoice` (the difference invoiced and collected now) and `payment_behavior: pending_if_incomplete` (the
+ * subscription changes only once that invoice is paid): a refused card leaves it as it was, so no tier rises before
+ * the money is in. Bank debits settle days later and Stripe's pending updates do not support them: refused here.
  *
  * Stripe's portal cannot do this for the service's subscriptions (their prices are inline `price_data`), and a
- * second contribution would leave the reader paying two: this is the only way up.
+ * second contribution would leave the reader paying two: this is the only way up. What the access token can spend is
+ * bounded (a token is a bearer credential the site's pages hold): at most the larger of the opening tier and the
+ * currency's highest monthly preset, a few raises a day (the route's limit).
  */
 
-/** Methods whose payment is known when the update answers (cards, and wallets and Link, which pay by card). */
+/** Methods whose payment is known when the update answers (cards; wallets and Link pay by card). */
 const immediateMethods = new Set(['card', 'link']);
+/** A quote is honoured this long: the reader reads it, then clicks. */
+const quoteLifetimeS = 30 * 60;
+/** Stripe's smallest charge in the policy's usual currencies (minor units); below it Stripe debits the balance instead. */
+const minimumCharge: Record<string, number> = { eur: 50, usd: 50, gbp: 30, chf: 50 };
 
 export interface UpgradeRequest {
   /** The new amount, as a monthly equivalent (minor units of the subscription's currency). */
   monthlyAmount: number;
   /** Which running subscription, when the holder has several; by default the one worth most. */
   subscription?: string | undefined;
+}
+
+export interface UpgradeQuote {
+  subscription: string;
+  currency: string;
+  interval: 'month' | 'year';
+  intervalCount: number;
+  /** Per interval, minor units: now and after the raise. */
+  currentAmount: number;
+  amount: number;
+  /** What is charged now: the difference for the rest of the period (Stripe's preview). */
+  dueNow: number;
+  /** The quote's proration time (unix seconds): send it back with the raise. */
+  prorationDate: number;
+  /** When the period ends and the new amount is billed in full (ISO 8601). */
+  renewsAt: string;
 }
 
 export type UpgradeOutcome =
@@ -41,10 +64,10 @@ export type UpgradeOutcome =
       expiresAt: string;
     };
 
-/** The running, renewing subscription an upgrade applies to: the one asked for, else the one worth most. */
-export function subscriptionToRaise(record: SupporterRecord, asked: string | undefined): string {
-  const candidates = Object.values(record.subscriptions)
-    .filter((s) => runningStandings.has(s.standing) && !s.cancelAtPeriodEnd)
+/** The running subscription an upgrade applies to (not in grace, not set to end): the one asked for, else the one worth most. */
+export function subscriptionToRaise(record: SupporterRecord | null, asked: string | undefined): string {
+  const candidates = Object.values(record?.subscriptions ?? {})
+    .filter((s) => s.standing === 'running' && !s.cancelAtPeriodEnd)
     .filter((s) => asked === undefined || s.id === asked)
     .sort(
       (a, b) =>
@@ -63,31 +86,109 @@ export function subscriptionToRaise(record: SupporterRecord, asked: string | und
   return found.id;
 }
 
-/** The amount per billing interval that a monthly equivalent comes to (monthly and annual contributions only). */
-function amountPerInterval(monthlyAmount: number, recurring: Stripe.Price.Recurring): number {
-  const months = { month: 1, year: 12 }[recurring.interval as 'month' | 'year'];
-  if (months === undefined) {
+/** The highest monthly equivalent a raise may reach in `currency`. */
+export function raiseCeiling(policy: SupportPolicy, currency: string): number {
+  const presets = policy.currencies[currency]?.presets.monthly ?? [];
+  return Math.max(paywallTier(policy).minMonthly, ...presets);
+}
+
+/** What raising `subscriptionId` to `request.monthlyAmount` comes to, from Stripe; nothing changes. */
+export async function quoteRaise(
+  stripe: Stripe,
+  policy: SupportPolicy,
+  subscriptionId: string,
+  request: UpgradeRequest,
+  nowS: number,
+): Promise<UpgradeQuote> {
+  const raise = await prepareRaise(stripe, policy, subscriptionId, request);
+  if ('done' in raise) throw new AppError('conflict', raise.done);
+  const { subscription, item, price } = raise;
+  const preview = await fromStripe(`a preview of raising ${subscription.id}`, () =>
+    stripe.invoices.createPreview({
+      subscription: subscription.id,
+      subscription_details: {
+        items: [{ id: item.id, price: price.id, quantity: 1 }],
+        proration_behavior: 'always_invoice',
+        proration_date: nowS,
+      },
+    }),
+  );
+  const dueNow = requireFound(preview).amount_due;
+  if (dueNow < (minimumCharge[subscription.currency] ?? 50)) {
     throw new AppError(
       'conflict',
-      `A contribution billed every ${recurring.interval} cannot be raised here.`,
+      'The period is nearly over: the difference is too small for Stripe to charge now. Raise it after the renewal.',
     );
   }
-  return monthlyAmount * months * recurring.interval_count;
+  return {
+    subscription: subscription.id,
+    currency: subscription.currency,
+    interval: raise.interval,
+    intervalCount: raise.intervalCount,
+    currentAmount: raise.currentAmount,
+    amount: raise.amount,
+    dueNow,
+    prorationDate: nowS,
+    renewsAt: new Date(item.current_period_end * 1000).toISOString(),
+  };
 }
 
 /**
- * Raises `subscriptionId` (already known to be the holder's) to `request.monthlyAmount`. Two identical requests
- * (a double click, a retry) send Stripe the same idempotency keys, derived from the subscription's item, its
- * current price and the new amount: one price, one update, one invoice.
+ * Raises `subscriptionId` (already known to be the holder's) as quoted at `prorationDate`. A repeat of a raise that
+ * went through answers as it did (a lost answer, a double click), and two identical requests send Stripe the same
+ * idempotency keys: one price, one update, one invoice.
  */
 export async function raiseSubscription(
   stripe: Stripe,
   policy: SupportPolicy,
   subscriptionId: string,
-  request: UpgradeRequest,
+  request: UpgradeRequest & { prorationDate: number },
+  nowS: number,
 ): Promise<UpgradeOutcome> {
+  if (request.prorationDate > nowS || request.prorationDate < nowS - quoteLifetimeS) {
+    throw new AppError('conflict', 'This quote has expired: ask for a new one.');
+  }
+  const raise = await prepareRaise(stripe, policy, subscriptionId, request);
+  if ('done' in raise) return raise.outcome;
+  const { subscription, item, price, key } = raise;
+  const updated = await fromStripe(`subscription ${subscription.id}`, () =>
+    stripe.subscriptions.update(
+      subscription.id,
+      {
+        items: [{ id: item.id, price: price.id, quantity: 1 }],
+        proration_behavior: 'always_invoice',
+        proration_date: request.prorationDate,
+        payment_behavior: 'pending_if_incomplete',
+        expand: ['latest_invoice'],
+      },
+      { idempotencyKey: `reader-support-upgrade-${key}-${request.prorationDate}` },
+    ),
+  );
+  return outcomeOf(requireFound(updated), raise.amount, raise.interval);
+}
+
+type PreparedRaise =
+  | {
+      subscription: Stripe.Subscription;
+      item: Stripe.SubscriptionItem;
+      price: Stripe.Price;
+      key: string;
+      amount: number;
+      currentAmount: number;
+      interval: 'month' | 'year';
+      intervalCount: number;
+    }
+  | { done: string; outcome: UpgradeOutcome };
+
+/** Reads the subscription, checks the raise, and makes (once) the price it moves to. */
+async function prepareRaise(
+  stripe: Stripe,
+  policy: SupportPolicy,
+  subscriptionId: string,
+  request: UpgradeRequest,
+): Promise<PreparedRaise> {
   const subscription = await fromStripe(`subscription ${subscriptionId}`, () =>
-    stripe.subscriptions.retrieve(subscriptionId, { expand: ['default_payment_method'] }),
+    stripe.subscriptions.retrieve(subscriptionId, { expand: ['default_payment_method', 'latest_invoice'] }),
   );
   if (subscription?.status !== 'active' || subscription.cancel_at_period_end) {
     throw new AppError(
@@ -95,17 +196,37 @@ export async function raiseSubscription(
       'This contribution is not running (or is set to end): nothing was changed.',
     );
   }
-  if (subscription.pending_update) {
-    throw new AppError(
-      'conflict',
-      'An earlier change of this contribution is waiting for its payment: nothing was changed.',
-    );
-  }
   const [item, ...others] = subscription.items.data;
   const recurring = item?.price.recurring;
   if (!item || others.length > 0 || !recurring) {
     throw new AppError('conflict', 'This contribution has several lines and cannot be raised here.');
   }
+  const interval = recurring.interval === 'month' ? 'month' : recurring.interval === 'year' ? 'year' : null;
+  if (interval === null) {
+    throw new AppError('conflict', `A contribution billed every ${recurring.interval} cannot be raised here.`);
+  }
+  const { currency } = subscription;
+  const amount = request.monthlyAmount * (interval === 'year' ? 12 : 1) * recurring.interval_count;
+  const currentAmount = (item.price.unit_amount ?? 0) * (item.quantity ?? 1);
+
+  // Already done (the answer was lost, or a second click): say so, as the first answer did.
+  if (currentAmount === amount) {
+    const outcome = outcomeOf(subscription, amount, interval);
+    return { done: 'This contribution already gives that amount.', outcome };
+  }
+  const pending = subscription.pending_update?.subscription_items?.[0];
+  if (pending) {
+    const pendingAmount = (pending.price.unit_amount ?? 0) * (pending.quantity ?? 1);
+    if (pendingAmount === amount) {
+      const outcome = outcomeOf(subscription, amount, interval);
+      return { done: 'This raise is waiting for its payment.', outcome };
+    }
+    throw new AppError(
+      'conflict',
+      'An earlier change of this contribution is waiting for its payment: nothing was changed.',
+    );
+  }
+
   const method = subscription.default_payment_method;
   if (typeof method !== 'object' || method === null) {
     throw new AppError(
@@ -120,17 +241,15 @@ export async function raiseSubscription(
         'end it in your billing portal and give again, or write to us.',
     );
   }
-  const { currency } = subscription;
-  const amount = amountPerInterval(request.monthlyAmount, recurring);
-  const current = (item.price.unit_amount ?? 0) * (item.quantity ?? 1);
-  const bounds = policy.currencies[currency];
-  if (!bounds || amount <= current || amount > bounds.max) {
+  const ceiling = raiseCeiling(policy, currency);
+  if (!policy.currencies[currency] || amount <= currentAmount || request.monthlyAmount > ceiling) {
     throw new AppError('validation_failed', 'The new amount is not a raise this contribution can take.', {
       errors: [
         {
           field: 'monthlyAmount',
-          message: bounds
-            ? `must take the contribution above ${current} and to at most ${bounds.max} (minor units of ${currency}) a ${recurring.interval}`
+          message: policy.currencies[currency]
+            ? `must take the contribution above ${currentAmount} (minor units of ${currency} a ${interval}), ` +
+              `at most ${ceiling} a month`
             : `${currency} is not a currency of the support policy`,
         },
       ],
@@ -138,40 +257,40 @@ export async function raiseSubscription(
   }
 
   const key = createHash('sha256')
-    .update([subscription.id, item.id, item.price.id, String(subscription.latest_invoice), amount].join('\n'))
+    .update([subscription.id, item.id, item.price.id, amount].join('\n'))
     .digest('hex');
   const price = await fromStripe('a price for the new amount', () =>
     stripe.prices.create(
       {
         currency,
         unit_amount: amount,
-        recurring: { interval: recurring.interval, interval_count: recurring.interval_count },
+        recurring: { interval, interval_count: recurring.interval_count },
         product: typeof item.price.product === 'string' ? item.price.product : item.price.product.id,
       },
       { idempotencyKey: `reader-support-upgrade-price-${key}` },
     ),
   );
-  const updated = await fromStripe(`subscription ${subscription.id}`, () =>
-    stripe.subscriptions.update(
-      subscription.id,
-      {
-        items: [{ id: item.id, price: requireFound(price).id, quantity: 1 }],
-        proration_behavior: 'always_invoice',
-        payment_behavior: 'pending_if_incomplete',
-        expand: ['latest_invoice'],
-      },
-      { idempotencyKey: `reader-support-upgrade-${key}` },
-    ),
-  );
-  const raised = requireFound(updated);
-  const done = { subscription: raised.id, amount, currency, interval: recurring.interval };
-  if (!raised.pending_update) return { status: 'upgraded', ...done };
-  const invoice = typeof raised.latest_invoice === 'object' ? raised.latest_invoice : null;
+  return {
+    subscription,
+    item,
+    price: requireFound(price),
+    key,
+    amount,
+    currentAmount,
+    interval,
+    intervalCount: recurring.interval_count,
+  };
+}
+
+function outcomeOf(subscription: Stripe.Subscription, amount: number, interval: string): UpgradeOutcome {
+  const done = { subscription: subscription.id, amount, currency: subscription.currency, interval };
+  if (!subscription.pending_update) return { status: 'upgraded', ...done };
+  const invoice = typeof subscription.latest_invoice === 'object' ? subscription.latest_invoice : null;
   return {
     status: 'awaiting_payment',
     ...done,
-    payUrl: invoice?.hosted_invoice_url ?? null,
-    expiresAt: new Date(raised.pending_update.expires_at * 1000).toISOString(),
+    payUrl: invoice?.status === 'open' ? (invoice.hosted_invoice_url ?? null) : null,
+    expiresAt: new Date(subscription.pending_update.expires_at * 1000).toISOString(),
   };
 }
 

@@ -184,13 +184,15 @@ function subscriptionGrant(
   const invoices = Object.values(record.payments).filter(
     (p) => p.mode === 'recurring' && p.status === 'paid' && p.subscriptionId === subscription.id,
   );
-  const periodStartOf = (p: PaymentFact) => p.period?.start ?? p.paidAt ?? 0;
+  // Invoices are compared by the end of the period they pay for: a raise's invoice (the difference for the rest of a
+  // period) ends with the period's own invoice, so taking either back withdraws that period.
+  const paidThrough = (p: PaymentFact) => p.period?.end ?? p.paidAt ?? 0;
   const good = invoices.filter((p) => !paymentStanding(record, p).withdrawn);
   const withdrawn = invoices.filter((p) => paymentStanding(record, p).withdrawn);
-  // A refunded or disputed renewal withdraws its period: nothing is granted until a later invoice is paid,
-  // whatever status Stripe reports.
-  const lastGood = Math.max(-Infinity, ...good.map(periodStartOf));
-  const lastWithdrawn = Math.max(-Infinity, ...withdrawn.map(periodStartOf));
+  // A refunded or disputed invoice withdraws its period: nothing is granted until an invoice for a later period is
+  // paid, whatever status Stripe reports.
+  const lastGood = Math.max(-Infinity, ...good.map(paidThrough));
+  const lastWithdrawn = Math.max(-Infinity, ...withdrawn.map(paidThrough));
   if (withdrawn.length > 0 && lastGood <= lastWithdrawn) return null;
 
   const window = grantWindow(record, subscription, good, policy);

@@ -141,7 +141,7 @@ describe('the offline demo in a browser', () => {
 
     await step('the article shows the ask « Aucune nouvelle n’est une mauvaise nouvelle »', async () => {
       await page.goto(`${serviceUrl}/demo`);
-      await page.getByRole('heading', { name: "Aucune nouvelle n'est une mauvaise nouvelle" }).waitFor();
+      await page.getByRole('heading', { name: 'Aucune nouvelle n’est une mauvaise nouvelle' }).waitFor();
       await page
         .getByText(
           'Vos contributions nous aideront à continuer à livrer les histoires qui comptent pour vous',

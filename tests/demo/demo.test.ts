@@ -34,7 +34,7 @@ describe('the demo article (GET /demo)', () => {
     expect(res.text).toContain('<html lang="fr">');
     expect(res.text).toContain('Sur l’Orave, trois pays négocient');
     const { ask, script } = askOf(res.text);
-    expect(ask?.[1]).toBe('Aucune nouvelle n&#39;est une mauvaise nouvelle');
+    expect(ask?.[1]).toBe('Aucune nouvelle n’est une mauvaise nouvelle');
     expect(ask?.[2]).toBe(
       'Vos contributions nous aideront à continuer à livrer les histoires qui comptent pour vous',
     );

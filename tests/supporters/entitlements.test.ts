@@ -409,6 +409,36 @@ const rows: Row[] = [
     validUntil: null,
   },
   {
+    rule: 'raised mid-period from 5 € to 10 € a month: patron once the difference is paid',
+    record: record({
+      subscriptions: [monthly('active', apr1, may1, { amount: 1000 })],
+      payments: [
+        renewal('in_1', 'sub_1', 500, apr1, may1, 'pi_1'),
+        renewal('in_raise', 'sub_1', 250, '2026-04-16T00:00:00Z', may1, 'pi_raise'),
+      ],
+    }),
+    now: '2026-04-20T00:00:00Z',
+    tier: 'patron',
+    validUntil: may1,
+    recurring: true,
+    since: apr1,
+  },
+  {
+    rule: 'raised mid-period, then the period’s own invoice refunded: the raise does not keep the period',
+    record: record({
+      subscriptions: [monthly('active', apr1, may1, { amount: 1000 })],
+      payments: [
+        renewal('in_1', 'sub_1', 500, apr1, may1, 'pi_1'),
+        renewal('in_raise', 'sub_1', 250, '2026-04-16T00:00:00Z', may1, 'pi_raise'),
+      ],
+      refunds: [refund('re_1', 'pi_1', 500, '2026-04-18T00:00:00Z')],
+    }),
+    now: '2026-04-20T00:00:00Z',
+    tier: null,
+    validUntil: null,
+    since: '2026-04-16T00:00:00Z',
+  },
+  {
     rule: 'after a refunded renewal, a later paid invoice restores the subscription',
     record: record({
       subscriptions: [monthly('active', may1, '2026-06-01T00:00:00Z')],

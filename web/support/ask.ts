@@ -191,20 +191,24 @@ export function renderAsk(host: HTMLElement, context: AskContext, notice: string
 }
 
 /** A thank-you (or « paiement en cours ») in place of the ask, announced to screen readers. */
-export function renderMessage(host: HTMLElement, lang: Lang, title: string, text: string): void {
+export function renderMessage(
+  host: HTMLElement,
+  lang: Lang,
+  title: string,
+  text: string,
+  ...more: Node[]
+): HTMLElement {
   const id = uniqueId();
+  const heading = h('h2', { class: 'rs-title', id: `${id}-title`, tabindex: '-1' }, title);
   host.replaceChildren(
     h(
       'section',
       { class: 'rs-ask rs-message', 'aria-labelledby': `${id}-title`, lang },
-      h(
-        'div',
-        { role: 'status' },
-        h('h2', { class: 'rs-title', id: `${id}-title` }, title),
-        h('p', { class: 'rs-text' }, text),
-      ),
+      h('div', { role: 'status' }, heading, h('p', { class: 'rs-text' }, text)),
+      ...more,
     ),
   );
+  return heading;
 }
 
 /**

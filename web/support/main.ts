@@ -16,7 +16,9 @@ import {
   pendingClaim,
   takeSessionIdFromAddress,
 } from './checkoutReturn';
+import { h } from './dom';
 import { type Environment, findScriptTag, readEnvironment } from './environment';
+import { fillManageLinks, portalButton } from './manage';
 import { gatePremium } from './paywall';
 import { injectStyles } from './styles';
 import {
@@ -80,7 +82,7 @@ async function start(env: Environment): Promise<void> {
       config: loaded,
       report,
       onRestored: (host: HTMLElement) => {
-        showSupporter(asks, [host], 'restored', env);
+        showSupporter(asks, [host], 'restored', env, report);
         decided('supporter');
       },
     }));
@@ -108,7 +110,7 @@ async function start(env: Environment): Promise<void> {
       if (claimOutcome === 'claimed') {
         // Verified now, while a request is expected anyway: the keys are then cached for a quiet next page.
         log(`claimed token ${(await currentClaims(env)) ? 'verified' : 'refused'}`);
-        showSupporter(asks, targets, 'thanks', env);
+        showSupporter(asks, targets, 'thanks', env, report);
         decided('supporter');
         return claimOutcome;
       }
@@ -129,7 +131,7 @@ async function start(env: Environment): Promise<void> {
     );
     if (decision === 'supporter') {
       if (restored) {
-        showSupporter(asks, targets, 'restored', env);
+        showSupporter(asks, targets, 'restored', env, report);
       } else {
         for (const element of asks) {
           element.hidden = true;
@@ -156,16 +158,31 @@ async function start(env: Environment): Promise<void> {
     paymentPending: claimed === 'pending',
     report,
     log,
-  });
+  }).catch(report);
+  await fillManageLinks({
+    env,
+    claims: () => verifiedClaims(env),
+    report,
+    onRestored: () => {
+      showSupporter(asks, [], 'restored', env, report);
+      decided('supporter');
+    },
+  }).catch(report);
 }
 
-/** A thank-you in the elements the script draws into, in each one's language; every other ask is hidden. */
+/**
+ * A thank-you in the elements the script draws into, in each one's language; every other ask is hidden. After
+ * Checkout it says where the support is managed (« Gérer mon soutien ») and, for a reader who has not scrolled since
+ * the page opened, comes into view with focus on its title; one who scrolled is not moved (the live region speaks).
+ */
 function showSupporter(
   asks: HTMLElement[],
   messageHosts: HTMLElement[],
   kind: 'thanks' | 'restored',
   env: Environment,
+  report: (error: unknown) => void,
 ): void {
+  let first: HTMLElement | null = null;
   for (const element of asks) {
     const speaks = messageHosts.includes(element);
     element.hidden = !speaks;
@@ -173,8 +190,25 @@ function showSupporter(
     if (!speaks) continue;
     const lang = langOfAsk(element, env);
     const w = words[lang];
-    if (kind === 'thanks') renderMessage(element, lang, w.thanksTitle, w.thanksText);
-    else renderMessage(element, lang, w.restoredTitle, w.restoredText);
+    if (kind === 'restored') {
+      renderMessage(element, lang, w.restoredTitle, w.restoredText);
+      continue;
+    }
+    const status = h('span', { class: 'rs-status', role: 'status' });
+    const manage = h(
+      'p',
+      { class: 'rs-text' },
+      `${w.thanksManage} `,
+      portalButton({ env, report }, w, status),
+      status,
+    );
+    const heading = renderMessage(element, lang, w.thanksTitle, w.thanksText, manage);
+    first ??= heading;
+  }
+  if (first && kind === 'thanks' && window.scrollY < 80 && document.activeElement === document.body) {
+    const reduce = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? true;
+    first.scrollIntoView({ block: 'center', behavior: reduce ? 'auto' : 'smooth' });
+    first.focus({ preventScroll: true });
   }
 }
 

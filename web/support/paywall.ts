@@ -4,6 +4,7 @@ import { type BannerConfig, rememberedOpensWith } from './bannerConfig';
 import { h, uniqueId } from './dom';
 import type { Environment } from './environment';
 import { callService, stringField } from './http';
+import { portalButton } from './manage';
 import { formatAmount } from './money';
 import { readItem, readSiteCookie, storageKeys, writeItem, writeSiteCookie } from './storage';
 import { refreshAccessToken, storedToken } from './supporterToken';
@@ -167,14 +168,14 @@ async function wall(
     renderMessage(host, lang, w.pendingTitle, w.pendingText);
     return;
   }
+  if (claims?.recurring === true && claims.ent.includes('hide_support_asks')) {
+    await renderUpgrade(host, parts, context, lang, config.paywall.opensAtMonthly);
+    return;
+  }
   const currency = config.currencies[context.env.currency ?? '']
     ? (context.env.currency as string)
     : config.defaultCurrency;
   const amount = formatAmount(config.paywall.opensAtMonthly, currency, lang);
-  if (claims?.recurring === true && claims.ent.includes('hide_support_asks')) {
-    renderUpgrade(host, parts, context, lang, { monthlyAmount: config.paywall.opensAtMonthly, text: amount });
-    return;
-  }
   Object.assign(host.dataset, {
     frequency: 'monthly',
     amount: String(config.paywall.opensAtMonthly),
@@ -256,43 +257,88 @@ function announce(element: HTMLElement, text: string): void {
 /** How long the script waits, after a raise, for the webhooks that lift the reader's tier (then: on next load). */
 const raisedTierChecksMs = [1000, 2000, 3000, 4000, 5000] as const;
 
+interface Quote {
+  subscription: string;
+  currency: string;
+  interval: 'month' | 'year';
+  currentAmount: number;
+  amount: number;
+  dueNow: number;
+  prorationDate: number;
+  renewsAt: string;
+}
+
 /**
- * For a recurring supporter below the opening tier: raise the same contribution to the tier in place
- * (`POST /v1/support/upgrade`: the difference for the rest of the period, charged now; the subscription changes only
- * once it is paid), never a second one. Refused by the bank: the change waits for the payment (Stripe's page, when
- * there is one) and the billing portal is offered to change card; a contribution that cannot be raised here (a bank
- * debit): the billing portal.
+ * For a recurring supporter below the opening tier: raise the same contribution to the tier in place, never a
+ * second one. Stripe's quote first (`POST /v1/support/upgrade/quote`: what it becomes, and the difference charged
+ * now, in the contribution's own currency and interval), then, on the reader's click, the raise at that quote
+ * (`POST /v1/support/upgrade`; the subscription changes only once the difference is paid). Refused by the bank: the
+ * change waits for the payment (Stripe's page, when there is one) and the billing portal is offered to change card;
+ * a contribution that cannot be raised here (a bank debit, the period's last days): the billing portal.
  */
-function renderUpgrade(
+async function renderUpgrade(
   host: HTMLElement,
   parts: HTMLElement[],
   context: PaywallContext,
   lang: Lang,
-  raise: { monthlyAmount: number; text: string },
-): void {
+  monthlyAmount: number,
+): Promise<void> {
   const w = words[lang];
   const id = uniqueId();
   const status = h('p', { class: 'rs-status', role: 'status' });
   const actions = h('div', { class: 'rs-actions' });
-  const button = h('button', { type: 'button', class: 'rs-submit' }, w.paywallUpgrade(raise.text));
-  actions.append(button);
+  const text = h('p', { class: 'rs-text' });
+  host.replaceChildren(
+    h(
+      'section',
+      { class: 'rs-ask', 'aria-labelledby': `${id}-title`, lang },
+      h('h2', { class: 'rs-title', id: `${id}-title` }, w.paywallTitle),
+      text,
+      actions,
+      status,
+    ),
+  );
+  const elsewhere = (): void => {
+    text.textContent = w.upgradeElsewhere;
+    actions.replaceChildren(portalButton(context, w, status, 'rs-submit'));
+  };
+  const token = storedToken();
+  const quoted = token
+    ? await upgradeCall(context, token, 'v1/support/upgrade/quote', { monthlyAmount })
+    : null;
+  const quote = quoted?.status === 200 ? (quoted.body as Quote) : null;
+  if (!quote || !token) {
+    elsewhere();
+    return;
+  }
+  const money = (minor: number) => formatAmount(minor, quote.currency, lang);
+  const per = quote.interval === 'year' ? w.perYear : w.perMonth;
+  const renews = new Date(quote.renewsAt).toLocaleDateString(lang, { day: 'numeric', month: 'long' });
+  text.textContent = w.upgradeQuote(
+    money(quote.currentAmount),
+    money(quote.amount),
+    per,
+    money(quote.dueNow),
+    renews,
+  );
+  const button = h(
+    'button',
+    { type: 'button', class: 'rs-submit' },
+    w.paywallUpgrade(money(quote.amount), per),
+  );
+  actions.replaceChildren(button);
   let busy = false;
   button.addEventListener('click', () => {
-    const token = storedToken();
-    if (busy || !token) return;
+    if (busy) return;
     busy = true;
     button.setAttribute('aria-disabled', 'true');
     status.textContent = w.upgrading;
-    callService(context.env, 'v1/support/upgrade', {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}` },
-      body: { monthlyAmount: raise.monthlyAmount },
-      timeoutMs: 30000,
-    })
+    const raise = { monthlyAmount, prorationDate: quote.prorationDate, subscription: quote.subscription };
+    upgradeCall(context, token, 'v1/support/upgrade', raise)
       .then(async (answer) => {
         if (answer.status === 200) {
           button.remove();
-          status.textContent = w.upgraded(raise.text);
+          status.textContent = w.upgraded(money(quote.amount), per);
           if (!(await openOnceRaised(parts, context))) status.textContent = w.upgradedLater;
           return;
         }
@@ -306,9 +352,8 @@ function renderUpgrade(
           return;
         }
         if (answer.status === 409 || answer.status === 404) {
-          button.remove();
-          status.textContent = w.upgradeElsewhere;
-          actions.append(portalButton(context, w, status));
+          status.textContent = '';
+          elsewhere();
           return;
         }
         throw new Error(`POST /v1/support/upgrade answered ${answer.status}`);
@@ -320,16 +365,16 @@ function renderUpgrade(
         context.report(error);
       });
   });
-  host.replaceChildren(
-    h(
-      'section',
-      { class: 'rs-ask', 'aria-labelledby': `${id}-title`, lang },
-      h('h2', { class: 'rs-title', id: `${id}-title` }, w.paywallTitle),
-      h('p', { class: 'rs-text' }, w.paywallUpgradeText(raise.text)),
-      actions,
-      status,
-    ),
-  );
+}
+
+/** A call of the upgrade routes with the reader's token. */
+function upgradeCall(context: PaywallContext, token: string, path: string, body: object) {
+  return callService(context.env, path, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}` },
+    body,
+    timeoutMs: 30000,
+  });
 }
 
 /** Renews the token until it carries the opening entitlement (the webhooks of the raise landed), then opens. */
@@ -347,38 +392,6 @@ async function openOnceRaised(parts: HTMLElement[], context: PaywallContext): Pr
     }
   }
   return false;
-}
-
-/** The supporter's own billing portal (change card, end the contribution). */
-function portalButton(context: PaywallContext, w: (typeof words)[Lang], status: HTMLElement): HTMLElement {
-  const button = h('button', { type: 'button', class: 'rs-link' }, w.paywallManage);
-  let busy = false;
-  button.addEventListener('click', () => {
-    const token = storedToken();
-    if (busy || !token) return;
-    busy = true;
-    status.textContent = w.redirecting;
-    callService(context.env, 'v1/portal', {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}` },
-      body: { returnUrl: location.href },
-      timeoutMs: 15000,
-    })
-      .then((answer) => {
-        const url = stringField(answer.body, 'url');
-        if (answer.status === 200 && url && /^https?:\/\//.test(url)) {
-          location.assign(url);
-          return;
-        }
-        throw new Error(`POST /v1/portal answered ${answer.status}`);
-      })
-      .catch((error: unknown) => {
-        busy = false;
-        status.textContent = w.checkoutFailed;
-        context.report(error);
-      });
-  });
-  return button;
 }
 
 function setState(element: HTMLElement, state: PaywallState): void {

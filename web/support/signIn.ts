@@ -19,10 +19,10 @@ const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const codePattern = /^\d{6}$/;
 
 /**
- * « J’ai déjà contribué »: swaps the ask's form for an e-mail field (`POST /v1/sign-in`), then a code field
+ * « J’ai déjà contribué »: swaps the ask's form (or a manage link) for an e-mail field (`POST /v1/sign-in`), then a code field
  * (`POST /v1/sign-in/verify`), in the same box so the page does not move. Success stores the token and hands over.
  */
-export function openSignIn(section: HTMLElement, askForm: HTMLFormElement, context: SignInContext): void {
+export function openSignIn(section: HTMLElement, askForm: HTMLElement, context: SignInContext): void {
   const w = words[context.lang];
   const id = uniqueId();
   const input = h('input', { id: `${id}-input`, class: 'rs-input', 'aria-describedby': `${id}-error` });

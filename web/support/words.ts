@@ -18,6 +18,8 @@ export interface Words {
   tooManyAttempts: string;
   thanksTitle: string;
   thanksText: string;
+  /** Said with the thank-you, before « Gérer mon soutien ». */
+  thanksManage: string;
   pendingTitle: string;
   pendingText: string;
   notCompleted: string;
@@ -37,11 +39,13 @@ export interface Words {
   restoreFailed: string;
   paywallTitle: string;
   paywallText: (amount: string) => string;
-  paywallUpgradeText: (amount: string) => string;
-  paywallManage: string;
-  paywallUpgrade: (amount: string) => string;
+  manageSupport: string;
+  paywallUpgrade: (amount: string, per: string) => string;
+  upgradeQuote: (from: string, to: string, per: string, now: string, renews: string) => string;
+  perMonth: string;
+  perYear: string;
   upgrading: string;
-  upgraded: (amount: string) => string;
+  upgraded: (amount: string, per: string) => string;
   upgradedLater: string;
   upgradeRefused: string;
   upgradePay: string;
@@ -66,6 +70,7 @@ export const words: Record<Lang, Words> = {
     tooManyAttempts: 'Trop de tentatives. Réessayez dans quelques minutes.',
     thanksTitle: 'Merci pour votre soutien !',
     thanksText: 'Votre contribution nous permet de continuer à informer en toute indépendance.',
+    thanksManage: 'Vous pouvez modifier ou arrêter votre soutien à tout moment\u00a0:',
     pendingTitle: 'Paiement en cours',
     pendingText:
       'Votre paiement est en cours de validation. Ce message disparaîtra dès qu’il sera confirmé. Merci !',
@@ -87,12 +92,14 @@ export const words: Record<Lang, Words> = {
     paywallTitle: 'Cet article est réservé à nos soutiens',
     paywallText: (amount) =>
       `Soutenez-nous à partir de ${amount} par mois pour lire tous nos articles réservés, sans limite.`,
-    paywallUpgradeText: (amount) =>
-      `Merci de votre soutien\u202f! À partir de ${amount} par mois, il ouvre aussi nos articles réservés. Votre contribution change, sans s’ajouter à l’autre\u00a0: ce mois-ci, vous ne payez que la différence, au prorata.`,
-    paywallManage: 'Gérer mon soutien',
-    paywallUpgrade: (amount) => `Passer à ${amount} par mois`,
+    manageSupport: 'Gérer mon soutien',
+    paywallUpgrade: (amount, per) => `Passer à ${amount} ${per}`,
+    upgradeQuote: (from, to, per, now, renews) =>
+      `Votre contribution passe de ${from} à ${to} ${per}, sans s’ajouter à l’autre. Aujourd’hui, vous ne payez que la différence jusqu’au ${renews}\u00a0: ${now}.`,
+    perMonth: 'par mois',
+    perYear: 'par an',
     upgrading: 'Modification en cours…',
-    upgraded: (amount) => `C’est fait\u00a0: votre contribution passe à ${amount} par mois. Merci\u202f!`,
+    upgraded: (amount, per) => `C’est fait\u00a0: votre contribution passe à ${amount} ${per}. Merci\u202f!`,
     upgradedLater: 'C’est fait. L’article s’ouvrira au prochain chargement de la page.',
     upgradeRefused:
       'Votre banque n’a pas accepté la différence\u00a0: rien n’a changé. Vous pouvez confirmer le paiement ou changer de carte.',
@@ -120,6 +127,7 @@ export const words: Record<Lang, Words> = {
     tooManyAttempts: 'Too many attempts. Please try again in a few minutes.',
     thanksTitle: 'Thank you for your support!',
     thanksText: 'Your contribution keeps our journalism independent.',
+    thanksManage: 'You can change or stop your support at any time:',
     pendingTitle: 'Payment in progress',
     pendingText: 'Your payment is being confirmed. This message will go once it is. Thank you!',
     notCompleted: 'The payment did not go through. You can try again.',
@@ -140,12 +148,14 @@ export const words: Record<Lang, Words> = {
     paywallTitle: 'This article is for our supporters',
     paywallText: (amount) =>
       `Support us from ${amount} a month to read all our premium articles, without limit.`,
-    paywallUpgradeText: (amount) =>
-      `Thank you for your support! From ${amount} a month it also opens our premium articles. Your contribution changes, nothing is added to it: this month you only pay the difference, pro rata.`,
-    paywallManage: 'Manage my support',
-    paywallUpgrade: (amount) => `Raise it to ${amount} a month`,
+    manageSupport: 'Manage my support',
+    paywallUpgrade: (amount, per) => `Raise it to ${amount} ${per}`,
+    upgradeQuote: (from, to, per, now, renews) =>
+      `Your contribution goes from ${from} to ${to} ${per}, nothing is added to it. Today you only pay the difference until ${renews}: ${now}.`,
+    perMonth: 'a month',
+    perYear: 'a year',
     upgrading: 'Changing your contribution…',
-    upgraded: (amount) => `Done: your contribution is now ${amount} a month. Thank you!`,
+    upgraded: (amount, per) => `Done: your contribution is now ${amount} ${per}. Thank you!`,
     upgradedLater: 'Done. The article will open the next time the page loads.',
     upgradeRefused:
       'Your bank did not accept the difference: nothing has changed. You can confirm the payment or change your card.',

@@ -15,7 +15,7 @@ describe('a raised price (items + always_invoice + pending_if_incomplete)', () =
     h.receiver.received.length = 0;
   }
 
-  async function raise(amount: number) {
+  async function priceOf(amount: number) {
     const item = subscription.items.data[0] as Stripe.SubscriptionItem;
     const price = await h.stripe.prices.create({
       currency: 'eur',
@@ -23,9 +23,15 @@ describe('a raised price (items + always_invoice + pending_if_incomplete)', () =
       recurring: { interval: 'month' },
       product: String(item.price.product),
     });
+    return { item, price };
+  }
+
+  async function raise(amount: number, prorationDate?: number) {
+    const { item, price } = await priceOf(amount);
     return h.stripe.subscriptions.update(subscription.id, {
       items: [{ id: item.id, price: price.id, quantity: 1 }],
       proration_behavior: 'always_invoice',
+      ...(prorationDate ? { proration_date: prorationDate } : {}),
       payment_behavior: 'pending_if_incomplete',
       expand: ['latest_invoice', 'default_payment_method'],
     });
@@ -45,7 +51,27 @@ describe('a raised price (items + always_invoice + pending_if_incomplete)', () =
     await h.standIn.webhooks.idle();
     h.receiver.received.length = 0;
 
-    const raised = await raise(1000);
+    // The preview says what the raise charges at that proration time; the raise then charges exactly that.
+    const { item: current, price } = await priceOf(1000);
+    const preview = await h.stripe.invoices.createPreview({
+      subscription: subscription.id,
+      subscription_details: {
+        items: [{ id: current.id, price: price.id, quantity: 1 }],
+        proration_behavior: 'always_invoice',
+        proration_date: halfway,
+      },
+    });
+    expect(preview).toMatchObject({
+      status: 'draft',
+      amount_due: 250,
+      billing_reason: 'subscription_update',
+    });
+    expect(await h.stripe.invoices.list({ subscription: subscription.id })).toMatchObject({ data: [{}] });
+    h.standIn.control.advanceClock({ to: halfway + 120 });
+    await h.standIn.webhooks.idle();
+    h.receiver.received.length = 0;
+
+    const raised = await raise(1000, halfway);
     expect(raised.pending_update).toBeNull();
     expect(raised.items.data[0]?.price.unit_amount).toBe(1000);
     expect((raised.default_payment_method as Stripe.PaymentMethod).type).toBe('card');
@@ -93,6 +119,14 @@ describe('a raised price (items + always_invoice + pending_if_incomplete)', () =
     const later = await h.stripe.subscriptions.retrieve(subscription.id);
     expect(later.pending_update).toBeNull();
     expect(later.items.data[0]?.price.unit_amount).toBe(500);
+    // Stripe voids the invoice of a lapsed pending update.
+    await h.standIn.webhooks.idle();
+    expect(receivedOfType(h.receiver, 'invoice.voided')).toHaveLength(1);
+    expect(
+      await h.stripe.invoices.retrieve(
+        String(raised.latest_invoice && (raised.latest_invoice as Stripe.Invoice).id),
+      ),
+    ).toMatchObject({ status: 'void' });
   });
 
   test('a SEPA subscription is refused (pending updates do not support bank debits), and nothing is invoiced', async () => {

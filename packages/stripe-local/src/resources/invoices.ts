@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { StripeApiRouter } from '../http/api';
 import { newestFirst, paginate, paginationParams } from '../http/lists';
-import { emptyParams, expandParam, inRange, parseParams, rangeParam } from '../http/params';
+import { emptyParams, expandParam, formInt, inRange, parseParams, rangeParam } from '../http/params';
+import { previewPriceChange } from '../sim/priceChanges';
 import type { Simulator } from '../sim/simulator';
 
 const invoiceListSchema = z.strictObject({
@@ -30,7 +31,27 @@ const paymentListSchema = z.strictObject({
   expand: expandParam(),
 });
 
-/** `/v1/invoices` (retrieve, list) and `/v1/invoice_payments` (retrieve, list by invoice or payment intent). */
+const previewSchema = z.strictObject({
+  subscription: z.string(),
+  subscription_details: z.strictObject({
+    items: z
+      .array(
+        z.strictObject({
+          id: z.string(),
+          price: z.string(),
+          quantity: formInt().optional(),
+        }),
+      )
+      .length(1, { error: 'The stand-in previews a change of the one item of a subscription' }),
+    proration_behavior: z.literal('always_invoice', {
+      error: 'The stand-in previews proration_behavior=always_invoice only',
+    }),
+    proration_date: formInt().optional(),
+  }),
+  expand: expandParam(),
+});
+
+/** `/v1/invoices` (retrieve, list, a preview of raising a subscription's price) and `/v1/invoice_payments` (retrieve, list by invoice or payment intent). */
 export function registerInvoiceRoutes(api: StripeApiRouter, sim: Simulator): void {
   api.get('/invoices', ({ params, url }) => {
     const query = parseParams(invoiceListSchema, params);
@@ -45,6 +66,19 @@ export function registerInvoiceRoutes(api: StripeApiRouter, sim: Simulator): voi
           (query.status === undefined || inv.status === query.status),
       );
     return paginate(newestFirst(rows), query, url);
+  });
+  api.post('/invoices/create_preview', ({ params }) => {
+    const input = parseParams(previewSchema, params);
+    const subscription = sim.store.subscriptions.require(input.subscription, 'subscription');
+    const [change] = input.subscription_details.items;
+    if (!change) throw new Error('unreachable: one item');
+    const price = sim.store.prices.require(change.price, 'subscription_details[items][0][price]');
+    return previewPriceChange(sim, subscription, {
+      itemId: change.id,
+      price,
+      quantity: change.quantity ?? 1,
+      prorationDate: input.subscription_details.proration_date,
+    });
   });
   api.get('/invoices/:id', ({ params, path }) => {
     parseParams(emptyParams, params);

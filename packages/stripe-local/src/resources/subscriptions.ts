@@ -59,6 +59,7 @@ const updateSchema = z.strictObject({
   payment_behavior: z
     .enum(['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'])
     .optional(),
+  proration_date: formInt().optional(),
   expand: expandParam(),
 });
 
@@ -111,7 +112,6 @@ const unimplementedUpdate = [
   'pause_collection',
   'payment_settings',
   'pending_invoice_item_interval',
-  'proration_date',
   'transfer_data',
   'trial_end',
   'trial_from_plan',
@@ -166,7 +166,7 @@ export function registerSubscriptionRoutes(api: StripeApiRouter, sim: Simulator)
       return raisePriceNow(
         sim,
         subscription,
-        { itemId: change.id, price, quantity: change.quantity ?? 1 },
+        { itemId: change.id, price, quantity: change.quantity ?? 1, prorationDate: input.proration_date },
         origin,
       );
     }

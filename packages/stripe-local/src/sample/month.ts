@@ -143,10 +143,22 @@ export async function playSampleMonth(standIn: StripeLocal, stripe: Stripe): Pro
       product: String(raisedItem.price.product),
     }),
   );
+  const quoted = control.now();
+  await ask('invoices.createPreview (raise)', () =>
+    stripe.invoices.createPreview({
+      subscription: raisedSub.id,
+      subscription_details: {
+        items: [{ id: raisedItem.id, price: tenEuros.id, quantity: 1 }],
+        proration_behavior: 'always_invoice',
+        proration_date: quoted,
+      },
+    }),
+  );
   await ask('subscriptions.update (raise)', () =>
     stripe.subscriptions.update(raisedSub.id, {
       items: [{ id: raisedItem.id, price: tenEuros.id, quantity: 1 }],
       proration_behavior: 'always_invoice',
+      proration_date: quoted,
       payment_behavior: 'pending_if_incomplete',
       expand: ['latest_invoice'],
     }),
