@@ -51,6 +51,7 @@ export function portalRoutes(deps: PortalRouteDeps, openapi: OpenAPIRegistry): R
   openapi.registerPath({
     method: 'post',
     path: '/v1/portal',
+    operationId: 'createPortalSession',
     summary:
       "Opens Stripe's billing portal on the supporter's customer (the running subscription's, else the latest)",
     security: [{ accessToken: [] }],
@@ -130,6 +131,7 @@ export function portalRoutes(deps: PortalRouteDeps, openapi: OpenAPIRegistry): R
   openapi.registerPath({
     method: 'post',
     path: '/v1/support/upgrade',
+    operationId: 'upgradeSupport',
     summary:
       'Raises the supporter’s running recurring contribution in place; Stripe charges the difference for the rest ' +
       'of the period, and the new amount applies only once that is paid',
