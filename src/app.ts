@@ -33,7 +33,7 @@ import { notFoundMiddleware, problemMiddleware } from './platform/errors';
 import { requestLogging } from './platform/http';
 import type { Logger } from './platform/logger';
 import { createMetrics, type Metrics } from './platform/metrics';
-import { createOpenApiRegistry } from './platform/openapi';
+import { createOpenApiRegistry, type OpenAPIRegistry } from './platform/openapi';
 import type { RedisClient } from './platform/redis';
 import { portalRoutes } from './portal/routes';
 import { adminActions } from './repair/adminActions';
@@ -133,6 +133,14 @@ function buildServices(deps: AppDeps, metrics: Metrics) {
 
 /** The composition root: builds the services once, then the Express app from them. */
 export function buildApp(deps: AppDeps): Express {
+  return composeApp(deps).app;
+}
+
+/**
+ * `buildApp`, with the OpenAPI registry its routes registered in: `tools/openapi.ts` writes the document from it
+ * without serving or reaching Redis (building the app sends Redis nothing).
+ */
+export function composeApp(deps: AppDeps): { app: Express; openapi: OpenAPIRegistry } {
   const { config, logger } = deps;
   const app = express();
   const metrics = createMetrics();
@@ -219,5 +227,5 @@ export function buildApp(deps: AppDeps): Express {
   app.use(demoRoutes(config));
   app.use(notFoundMiddleware);
   app.use(problemMiddleware(logger));
-  return app;
+  return { app, openapi };
 }

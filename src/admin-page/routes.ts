@@ -8,7 +8,7 @@ import { reconciliationCsvLines } from '../finance/reconciliationReport';
 import { reconciliationQuerySchema } from '../finance/schemas';
 import { identifyApiKey } from '../platform/apiKeys';
 import { AppError, toAppError } from '../platform/errors';
-import type { OpenAPIRegistry } from '../platform/openapi';
+import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
 import { pickLocale, type SignInLocale } from '../signin/messages';
 import { type EventStatus, eventStatuses } from '../webhooks/eventLog';
 import { z } from '../zod';
@@ -64,8 +64,11 @@ export function adminPageRoutes(deps: AdminPageDeps, openapi: OpenAPIRegistry): 
   openapi.registerPath({
     method: 'get',
     path: '/admin',
+    operationId: 'getAdminPage',
     summary:
       'The finance page: a form for a finance or admin key, then reconciliation, events, repairs and the audit list',
+    // Anyone gets the page (the key form without a session); the session cookie its form sets is not an API scheme.
+    security: [],
     request: {
       query: z.object({
         view: z.enum(adminViews).optional(),
@@ -77,6 +80,9 @@ export function adminPageRoutes(deps: AdminPageDeps, openapi: OpenAPIRegistry): 
         description: 'An HTML page (French or English)',
         content: { 'text/html': { schema: z.string() } },
       },
+      403: problemResponse(
+        "Requested by another site's page, not a navigation (`financePageIsolation`, from Fetch metadata)",
+      ),
     },
   });
 

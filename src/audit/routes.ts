@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Config } from '../config';
 import { requireApiKey } from '../platform/apiKeys';
 import { parseRequest } from '../platform/http';
-import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
+import { type OpenAPIRegistry, problemResponse, tooManyWrongApiKeys } from '../platform/openapi';
 import { z } from '../zod';
 import type { AuditLog } from './auditLog';
 
@@ -32,6 +32,7 @@ export function auditRoutes(deps: AuditRouteDeps, openapi: OpenAPIRegistry): Rou
   openapi.registerPath({
     method: 'get',
     path: '/v1/admin/audit',
+    operationId: 'listAuditEntries',
     summary:
       'Admin actions (replays, backfills, erasures, acknowledgements): who, when, what, outcome; newest first',
     security: [{ apiKey: [] }],
@@ -41,8 +42,10 @@ export function auditRoutes(deps: AuditRouteDeps, openapi: OpenAPIRegistry): Rou
         description: 'The newest entries',
         content: { 'application/json': { schema: z.object({ entries: z.array(auditEntrySchema) }) } },
       },
+      400: problemResponse('`limit` is not a whole number from 1 to 1000, or an unknown parameter'),
       401: problemResponse('Missing or unknown API key'),
       403: problemResponse('A key without role finance or admin'),
+      429: tooManyWrongApiKeys,
     },
   });
   router.get(

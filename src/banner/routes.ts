@@ -71,7 +71,9 @@ export function bannerRoutes(openapi: OpenAPIRegistry, dir: string = bannerScrip
   openapi.registerPath({
     method: 'get',
     path: '/support.js',
+    operationId: 'getBannerScript',
     summary: "The banner script for the news site's pages (cached five minutes)",
+    security: [],
     responses: { 200: scriptResponse, 503: problemResponse('The script has not been built') },
   });
   router.get('/support.js', (req, res) => {
@@ -81,8 +83,10 @@ export function bannerRoutes(openapi: OpenAPIRegistry, dir: string = bannerScrip
   openapi.registerPath({
     method: 'get',
     path: '/support.{hash}.js',
+    operationId: 'getBannerScriptByHash',
     summary:
       'The same script under its content hash (cached a year, immutable); the hash is in dist/web/manifest.json',
+    security: [],
     request: { params: z.object({ hash: z.string().regex(/^[0-9a-f]{16}$/) }) },
     responses: {
       200: scriptResponse,

@@ -75,7 +75,9 @@ export function contributionRoutes(deps: ContributionRouteDeps, openapi: OpenAPI
   openapi.registerPath({
     method: 'get',
     path: '/v1/config',
+    operationId: 'getBannerConfig',
     summary: 'What the banner needs: currencies, preset amounts per frequency, bounds, locales, tiers',
+    security: [],
     responses: {
       200: {
         description: 'The support policy',
@@ -92,6 +94,7 @@ export function contributionRoutes(deps: ContributionRouteDeps, openapi: OpenAPI
   openapi.registerPath({
     method: 'post',
     path: '/v1/checkout',
+    operationId: 'createCheckout',
     summary: 'Starts a contribution: creates a Stripe Checkout Session and answers its URL',
     description:
       'Send an `Idempotency-Key` (recommended: one random value per click of the banner) so that a double click ' +

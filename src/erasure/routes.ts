@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Config } from '../config';
 import type { ApiCaller } from '../platform/apiKeys';
 import { requireApiKey } from '../platform/apiKeys';
-import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
+import { type OpenAPIRegistry, problemResponse, tooManyWrongApiKeys } from '../platform/openapi';
 import { supporterIdSchema } from '../supporters/identity';
 import { z } from '../zod';
 import type { ErasureReport } from './eraseSupporter';
@@ -36,6 +36,7 @@ export function erasureRoutes(deps: ErasureRouteDeps, openapi: OpenAPIRegistry):
   openapi.registerPath({
     method: 'delete',
     path: '/v1/admin/supporters/{id}',
+    operationId: 'eraseSupporter',
     summary:
       'Erase a person (e-mails, names, address, phone, site user id) from supporter state, indexes, tokens, sign-in codes and stored events; delete their Stripe customers; the ledger keeps amounts and Stripe ids under the pseudonymous id',
     security: [{ apiKey: [] }],
@@ -45,10 +46,12 @@ export function erasureRoutes(deps: ErasureRouteDeps, openapi: OpenAPIRegistry):
         description: 'What was erased (a second call sweeps again and says `alreadyErased`)',
         content: { 'application/json': { schema: reportSchema } },
       },
+      400: problemResponse('Not a supporter id'),
       401: problemResponse('Missing or unknown API key'),
       403: problemResponse('A key without role admin'),
       404: problemResponse('No such supporter'),
       409: problemResponse('A subscription is still running: cancel it first'),
+      429: tooManyWrongApiKeys,
       502: problemResponse('Stripe refused to delete a customer'),
       503: problemResponse('Stripe or storage unavailable'),
     },

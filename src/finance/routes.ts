@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { requireApiKey } from '../platform/apiKeys';
 import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
-import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
+import { type OpenAPIRegistry, problemResponse, tooManyWrongApiKeys } from '../platform/openapi';
 import type { AdminActions } from '../repair/adminActions';
 import { z } from '../zod';
 import { startCsv, writeChunk } from './csv';
@@ -29,6 +29,7 @@ const keyProblems = {
   400: problemResponse('A query parameter is not valid (each one is listed)'),
   401: problemResponse('Missing or unknown API key'),
   403: problemResponse('A key without role finance or admin'),
+  429: tooManyWrongApiKeys,
 };
 const csv = { 'text/csv': { schema: z.string() } };
 
@@ -49,6 +50,7 @@ export function financeRoutes(deps: FinanceRouteDeps, openapi: OpenAPIRegistry):
   openapi.registerPath({
     method: 'get',
     path: '/v1/admin/events',
+    operationId: 'listEvents',
     summary: 'Stripe events received, oldest first by Stripe `created`: JSON pages, or all as CSV (streamed)',
     security: [{ apiKey: [] }],
     request: { query: eventsQuerySchema },
@@ -89,6 +91,7 @@ export function financeRoutes(deps: FinanceRouteDeps, openapi: OpenAPIRegistry):
   openapi.registerPath({
     method: 'get',
     path: '/v1/admin/events/{id}',
+    operationId: 'getEvent',
     summary: 'One Stripe event: the body as received, its deliveries and its processing history',
     security: [{ apiKey: [] }],
     request: { params: eventIdParamsSchema },
@@ -108,6 +111,7 @@ export function financeRoutes(deps: FinanceRouteDeps, openapi: OpenAPIRegistry):
   openapi.registerPath({
     method: 'get',
     path: '/v1/admin/reconciliation',
+    operationId: 'getReconciliation',
     summary:
       'Per day and currency (days cut in RECONCILIATION_TZ): the ledger totals and every difference with Stripe',
     security: [{ apiKey: [] }],
@@ -143,6 +147,7 @@ export function financeRoutes(deps: FinanceRouteDeps, openapi: OpenAPIRegistry):
   openapi.registerPath({
     method: 'post',
     path: '/v1/admin/reconciliation/acknowledgements',
+    operationId: 'acknowledgeDifference',
     summary:
       'Explain a difference (admin): it stays listed, shown as acknowledged with who, when and why, while its figures stay as they were',
     security: [{ apiKey: [] }],
@@ -157,6 +162,7 @@ export function financeRoutes(deps: FinanceRouteDeps, openapi: OpenAPIRegistry):
       403: problemResponse('A key without role admin'),
       404: problemResponse('Reconciliation finds no such difference on that date (repaired?)'),
       409: problemResponse('The difference has changed since it was shown (`fingerprint`)'),
+      429: tooManyWrongApiKeys,
       502: problemResponse('Stripe refused to list balance transactions'),
       503: problemResponse('Stripe or Redis unavailable, or Stripe not configured'),
     },
@@ -168,6 +174,7 @@ export function financeRoutes(deps: FinanceRouteDeps, openapi: OpenAPIRegistry):
   openapi.registerPath({
     method: 'post',
     path: '/v1/admin/reconciliation/closes',
+    operationId: 'closeMonth',
     summary:
       'Close a month (admin): keeps its totals, its acknowledged differences and a SHA-256 of the report; once',
     security: [{ apiKey: [] }],
@@ -178,6 +185,7 @@ export function financeRoutes(deps: FinanceRouteDeps, openapi: OpenAPIRegistry):
       401: problemResponse('Missing or unknown API key'),
       403: problemResponse('A key without role admin'),
       409: problemResponse('A difference is unexplained, or the month is closed already'),
+      429: tooManyWrongApiKeys,
       502: problemResponse('Stripe refused to list balance transactions'),
       503: problemResponse('Stripe or Redis unavailable, or Stripe not configured'),
     },

@@ -23,7 +23,9 @@ export function operatorRoutes(deps: OperatorRouteDeps, openapi: OpenAPIRegistry
   openapi.registerPath({
     method: 'get',
     path: '/healthz',
+    operationId: 'getHealth',
     summary: 'The process is up',
+    security: [],
     responses: { 200: { description: 'up', content: { 'application/json': { schema: healthSchema } } } },
   });
   router.get('/healthz', (_req, res) => {
@@ -33,7 +35,9 @@ export function operatorRoutes(deps: OperatorRouteDeps, openapi: OpenAPIRegistry
   openapi.registerPath({
     method: 'get',
     path: '/readyz',
+    operationId: 'getReadiness',
     summary: 'Redis answers: the service can take traffic',
+    security: [],
     responses: {
       200: { description: 'ready', content: { 'application/json': { schema: readySchema } } },
       503: problemResponse('Redis does not answer'),
@@ -53,7 +57,9 @@ export function operatorRoutes(deps: OperatorRouteDeps, openapi: OpenAPIRegistry
   openapi.registerPath({
     method: 'get',
     path: '/metrics',
+    operationId: 'getMetrics',
     summary: 'Prometheus metrics (bind privately or protect at the proxy)',
+    security: [],
     responses: {
       200: { description: 'text exposition format', content: { 'text/plain': { schema: z.string() } } },
     },
@@ -65,7 +71,9 @@ export function operatorRoutes(deps: OperatorRouteDeps, openapi: OpenAPIRegistry
   openapi.registerPath({
     method: 'get',
     path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
     summary: 'This document',
+    security: [],
     responses: {
       200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: z.object({}).loose() } } },
     },

@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import { requireApiKey } from '../platform/apiKeys';
 import { parseRequest } from '../platform/http';
 import type { PaywallMetrics } from '../platform/metrics';
-import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
+import { type OpenAPIRegistry, problemResponse, tooManyWrongApiKeys } from '../platform/openapi';
 import { consume, ipBucket } from '../platform/rateLimits';
 import { z } from '../zod';
 import type { AccessDecision, PaywallDecider } from './access';
@@ -97,6 +97,7 @@ export function paywallRoutes(deps: PaywallRouteDeps, openapi: OpenAPIRegistry):
   openapi.registerPath({
     method: 'post',
     path: '/v1/meter',
+    operationId: 'countMeteredView',
     summary: "Counts a premium page view on the browser's signed meter",
     description:
       'Within the allowance the article opens (`metered`) and the meter comes back with it; past it, `denied`. ' +
@@ -125,6 +126,7 @@ export function paywallRoutes(deps: PaywallRouteDeps, openapi: OpenAPIRegistry):
   openapi.registerPath({
     method: 'get',
     path: '/v1/access',
+    operationId: 'getAccess',
     summary: 'May this reader read this premium article? Counts the view when metered',
     description:
       "For the site's backend, which then sends the premium text or not. Send the reader's access token " +
@@ -137,6 +139,7 @@ export function paywallRoutes(deps: PaywallRouteDeps, openapi: OpenAPIRegistry):
       400: problemResponse('Invalid parameters, listing each'),
       401: problemResponse('Missing or unknown API key'),
       403: problemResponse('A key without role site'),
+      429: tooManyWrongApiKeys,
       503: problemResponse('Redis unavailable'),
     },
   });

@@ -19,6 +19,11 @@ export function problemResponse(description: string) {
   return { description, content: { 'application/problem+json': { schema: problemSchema } } };
 }
 
+/** The 429 of every API-key route: `limitWrongApiKeys` (platform/crossOrigin.ts) answers it before the route runs. */
+export const tooManyWrongApiKeys = problemResponse(
+  'Twenty wrong API keys from this address in ten minutes: every key, the right one included, is refused until the window ends (see Retry-After)',
+);
+
 export function createOpenApiRegistry(): OpenAPIRegistry {
   const registry = new OpenAPIRegistry();
   registry.register('Problem', problemSchema);
@@ -44,6 +49,7 @@ export function openApiDocument(registry: OpenAPIRegistry, serverUrl: string) {
       version: '1',
       description:
         "Reader contributions through Stripe Checkout, supporters' entitlements and signed tokens.",
+      license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: serverUrl }],
   });

@@ -61,6 +61,7 @@ export function portalRoutes(deps: PortalRouteDeps, openapi: OpenAPIRegistry): R
   openapi.registerPath({
     method: 'post',
     path: '/v1/portal',
+    operationId: 'createPortalSession',
     summary:
       "Opens Stripe's billing portal on the supporter's customer (the running subscription's, else the latest)",
     security: [{ accessToken: [] }],
@@ -189,6 +190,7 @@ export function portalRoutes(deps: PortalRouteDeps, openapi: OpenAPIRegistry): R
   openapi.registerPath({
     method: 'post',
     path: '/v1/support/upgrade',
+    operationId: 'upgradeSupport',
     summary:
       'Raises the supporter’s running recurring contribution in place, as quoted: Stripe charges the difference ' +
       'for the rest of the period, and the new amount applies only once that is paid',

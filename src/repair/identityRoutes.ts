@@ -5,7 +5,7 @@ import { requireApiKey } from '../platform/apiKeys';
 import type { Clock } from '../platform/clock';
 import { parseRequest } from '../platform/http';
 import type { Logger } from '../platform/logger';
-import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
+import { type OpenAPIRegistry, problemResponse, tooManyWrongApiKeys } from '../platform/openapi';
 import type { RedisClient } from '../platform/redis';
 import { identityReview, linkSupporters } from '../supporters/linkSupporters';
 import type { SupporterRepository } from '../supporters/repository';
@@ -34,6 +34,7 @@ const reviewSchema = z
 const keyProblems = {
   401: problemResponse('Missing or unknown API key'),
   403: problemResponse('A key without the role'),
+  429: tooManyWrongApiKeys,
 };
 
 export interface IdentityRouteDeps {
@@ -58,6 +59,7 @@ export function identityRoutes(deps: IdentityRouteDeps, openapi: OpenAPIRegistry
   openapi.registerPath({
     method: 'get',
     path: '/v1/admin/identity-review',
+    operationId: 'getIdentityReview',
     summary:
       'Supporters holding several Stripe customers or other supporters merged into them (ids and counts only)',
     security: [{ apiKey: [] }],
@@ -78,6 +80,7 @@ export function identityRoutes(deps: IdentityRouteDeps, openapi: OpenAPIRegistry
   openapi.registerPath({
     method: 'post',
     path: '/v1/admin/supporters/{id}/link',
+    operationId: 'linkSupporter',
     summary:
       'Merge a supporter into the one the reader proved to be (they wrote in); its sessions are revoked',
     security: [{ apiKey: [] }],
@@ -108,11 +111,16 @@ export function identityRoutes(deps: IdentityRouteDeps, openapi: OpenAPIRegistry
   openapi.registerPath({
     method: 'post',
     path: '/v1/admin/supporters/{id}/revoke-sessions',
+    operationId: 'revokeSupporterSessions',
     summary:
       "Revoke every refresh token of a supporter (a reader's stolen device, a link made under the old rule)",
     security: [{ apiKey: [] }],
     request: { params: paramsSchema },
-    responses: { 200: { description: 'How many tokens were revoked' }, ...keyProblems },
+    responses: {
+      200: { description: 'How many tokens were revoked' },
+      400: problemResponse('Not a supporter id'),
+      ...keyProblems,
+    },
   });
   router.post('/v1/admin/supporters/:id/revoke-sessions', adminKey, async (req, res) => {
     const { id } = parseRequest(paramsSchema, req.params, 'params');

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Config } from '../config';
 import { requireApiKey } from '../platform/apiKeys';
 import { parseRequest } from '../platform/http';
-import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
+import { type OpenAPIRegistry, problemResponse, tooManyWrongApiKeys } from '../platform/openapi';
 import { z } from '../zod';
 import { type AdminActions, eventIdSchema } from './adminActions';
 
@@ -38,6 +38,7 @@ const backfillReportSchema = z
 const keyProblems = {
   401: problemResponse('Missing or unknown API key'),
   403: problemResponse('A key without role admin'),
+  429: tooManyWrongApiKeys,
 };
 
 export interface RepairRouteDeps {
@@ -53,6 +54,7 @@ export function repairRoutes(deps: RepairRouteDeps, openapi: OpenAPIRegistry): R
   openapi.registerPath({
     method: 'post',
     path: '/v1/admin/events/{id}/replay',
+    operationId: 'replayEvent',
     summary: 'Apply a failed (or never finished) event again from its stored copy, exactly once',
     security: [{ apiKey: [] }],
     request: { params: eventIdSchema },
@@ -61,6 +63,7 @@ export function repairRoutes(deps: RepairRouteDeps, openapi: OpenAPIRegistry): R
         description: 'Its status before and after (`changed: false` when it had already been dealt with)',
         content: { 'application/json': { schema: replayAnswerSchema } },
       },
+      400: problemResponse('Not an event id (evt_…)'),
       ...keyProblems,
       404: problemResponse('No such event in the log'),
       503: problemResponse('Storage unavailable, or a delivery of it is still being applied'),
@@ -73,6 +76,7 @@ export function repairRoutes(deps: RepairRouteDeps, openapi: OpenAPIRegistry): R
   openapi.registerPath({
     method: 'post',
     path: '/v1/admin/backfill',
+    operationId: 'backfillEvents',
     summary: "Apply what is missing from Stripe's event list since a time (within Stripe's 30 days)",
     security: [{ apiKey: [] }],
     request: { body: { content: { 'application/json': { schema: backfillBodySchema } } } },

@@ -111,7 +111,9 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
   openapi.registerPath({
     method: 'post',
     path: '/v1/sign-in',
+    operationId: 'requestSignInCode',
     summary: 'Mails a supporter a 6-digit code and a link (always 202, whether or not the e-mail is known)',
+    security: [],
     request: { body: { content: { 'application/json': { schema: signInSchema } } } },
     responses: {
       202: { description: 'Accepted', content: { 'application/json': { schema: acceptedSchema } } },
@@ -144,14 +146,17 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
   openapi.registerPath({
     method: 'get',
     path: '/sign-in',
+    operationId: 'getSignInPage',
     summary:
       'The page the e-mailed link opens: shows the e-mail and a confirm button (opening it spends nothing)',
+    security: [],
     request: { query: pageQuerySchema },
     responses: {
       200: {
         description: 'An HTML page (French or English)',
         content: { 'text/html': { schema: z.string() } },
       },
+      400: problemResponse('A query parameter too long, or given twice'),
     },
   });
   router.get('/sign-in', (req, res) => {
@@ -173,8 +178,11 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
   openapi.registerPath({
     method: 'post',
     path: '/v1/sign-in/verify',
+    operationId: 'verifySignInCode',
     summary:
       'Spends a sign-in code: JSON answers the tokens; the sign-in page’s form is redirected to the site (#support-restored)',
+    // The e-mailed code is the proof: no scheme of ours.
+    security: [],
     request: {
       body: {
         content: {
@@ -186,6 +194,7 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
     responses: {
       200: { description: 'Signed in', content: { 'application/json': { schema: supporterTokensSchema } } },
       303: { description: 'Signed in from the sign-in page: back to the site, refresh cookie set' },
+      400: problemResponse('Not an e-mail address, or the code is not six digits'),
       401: problemResponse('The code is wrong, expired or already used'),
       403: problemResponse('A form posted from another site'),
       429: problemResponse('Too many codes tried'),

@@ -4,7 +4,7 @@ import { requireApiKey } from '../platform/apiKeys';
 import type { Clock } from '../platform/clock';
 import { AppError } from '../platform/errors';
 import { parseRequest } from '../platform/http';
-import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
+import { type OpenAPIRegistry, problemResponse, tooManyWrongApiKeys } from '../platform/openapi';
 import { entitlementNames } from '../policy/policy';
 import { z } from '../zod';
 import { type SupporterLookup, supporterStanding } from './lookup';
@@ -58,6 +58,7 @@ export function supporterRoutes(deps: SupporterRouteDeps, openapi: OpenAPIRegist
   openapi.registerPath({
     method: 'get',
     path: '/v1/entitlements',
+    operationId: 'getEntitlements',
     summary:
       "A reader's current support: tier, entitlements and until when (200 with none for a non-supporter)",
     security: [{ apiKey: [] }],
@@ -70,6 +71,7 @@ export function supporterRoutes(deps: SupporterRouteDeps, openapi: OpenAPIRegist
       400: problemResponse('Not exactly one of siteUserId, supporterId, email'),
       401: problemResponse('Missing or unknown API key'),
       403: problemResponse('A key without role site'),
+      429: tooManyWrongApiKeys,
       503: problemResponse('Redis unavailable'),
     },
   });

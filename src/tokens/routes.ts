@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Config } from '../config';
 import { requireApiKey } from '../platform/apiKeys';
 import { parseRequest } from '../platform/http';
-import { type OpenAPIRegistry, problemResponse } from '../platform/openapi';
+import { type OpenAPIRegistry, problemResponse, tooManyWrongApiKeys } from '../platform/openapi';
 import { z } from '../zod';
 import { type AccessTokens, accessTokenClaimsSchema } from './accessToken';
 
@@ -42,7 +42,9 @@ export function tokenRoutes(deps: TokenRouteDeps, openapi: OpenAPIRegistry): Rou
   openapi.registerPath({
     method: 'get',
     path: '/.well-known/jwks.json',
+    operationId: 'getJwks',
     summary: 'The public keys that verify access tokens: the active key and every retired one still accepted',
+    security: [],
     responses: {
       200: { description: 'JSON Web Key Set', content: { 'application/json': { schema: jwksSchema } } },
     },
@@ -56,6 +58,7 @@ export function tokenRoutes(deps: TokenRouteDeps, openapi: OpenAPIRegistry): Rou
   openapi.registerPath({
     method: 'post',
     path: '/v1/tokens/verify',
+    operationId: 'verifyAccessToken',
     summary: "Verifies a reader's access token for the site's backend",
     security: [{ apiKey: [] }],
     request: { body: { content: { 'application/json': { schema: verifyTokenBodySchema } } } },
@@ -67,6 +70,7 @@ export function tokenRoutes(deps: TokenRouteDeps, openapi: OpenAPIRegistry): Rou
       400: problemResponse('The body is not valid'),
       401: problemResponse('No valid API key, or the token is not valid (the detail says why)'),
       403: problemResponse('The key is not a site key'),
+      429: tooManyWrongApiKeys,
     },
   });
   router.post('/v1/tokens/verify', requireApiKey(deps.config.apiKeys, ['site']), (req, res) => {

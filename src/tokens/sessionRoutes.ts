@@ -68,7 +68,10 @@ export function sessionRoutes(deps: SessionRouteDeps, openapi: OpenAPIRegistry):
   openapi.registerPath({
     method: 'post',
     path: '/v1/tokens',
+    operationId: 'claimTokens',
     summary: 'Claims the tokens a paid Checkout Session gives (repeatable for an hour after the payment)',
+    // The Checkout Session id is the proof: no scheme of ours.
+    security: [],
     request: { body: { content: { 'application/json': { schema: claimBodySchema } } } },
     responses: {
       200: {
@@ -123,10 +126,14 @@ export function sessionRoutes(deps: SessionRouteDeps, openapi: OpenAPIRegistry):
   openapi.registerPath({
     method: 'post',
     path: '/v1/tokens/refresh',
+    operationId: 'refreshTokens',
     summary: 'Rotates the refresh token and answers a fresh access token (null when no longer entitled)',
+    // The refresh token (the HttpOnly cookie, or the body) is the proof: no scheme of ours.
+    security: [],
     request: { body: { content: { 'application/json': { schema: refreshBodySchema } }, required: false } },
     responses: {
       200: { description: 'New tokens', content: { 'application/json': { schema: supporterTokensSchema } } },
+      400: problemResponse('The body is not valid (an unknown field, or a refresh token too long)'),
       401: problemResponse('The refresh token is unknown, expired or was reused (its family is revoked)'),
       403: problemResponse('A browser request from an origin that is not the site'),
     },

@@ -97,6 +97,25 @@ describe('HTTP basics', () => {
     expect(res.body.components.schemas.Problem).toBeDefined();
   });
 
+  it('every operation has its own camelCase operationId and says what security it takes', async () => {
+    const res = await request(t.app).get('/openapi.json');
+    type Operation = { operationId?: string; security?: unknown };
+    const paths = res.body.paths as Record<string, Record<string, Operation>>;
+    const operations = Object.entries(paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({ at: `${method.toUpperCase()} ${path}`, ...op })),
+    );
+    expect(operations.length).toBeGreaterThan(30);
+    for (const { at, operationId, security } of operations) {
+      expect({ at, operationId }).toEqual({ at, operationId: expect.stringMatching(/^[a-z][a-zA-Z0-9]+$/) });
+      // `[]` for a public one: an operation that declares nothing would leave it to a global default.
+      expect({ at, security }).toEqual({ at, security: expect.any(Array) });
+    }
+    const ids = operations.map((operation) => operation.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(paths['/v1/support/upgrade']?.post?.operationId).toBe('upgradeSupport');
+    expect(paths['/healthz']?.get?.security).toEqual([]);
+  });
+
   it('helmet headers are set', async () => {
     const res = await request(t.app).get('/healthz');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
