@@ -177,6 +177,7 @@ export function portalRoutes(deps: PortalRouteDeps, openapi: OpenAPIRegistry): R
   openapi.registerPath({
     method: 'post',
     path: '/v1/support/upgrade/quote',
+    operationId: 'quoteSupportUpgrade',
     summary:
       'What raising the supporter’s running recurring contribution would come to (Stripe’s preview); changes nothing',
     security: [{ accessToken: [] }],
