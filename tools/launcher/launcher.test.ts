@@ -220,6 +220,11 @@ describe('what the launcher decides (planLaunch)', () => {
     });
   });
 
+  test('the demo’s tokens live a minute unless ACCESS_TOKEN_TTL_S says otherwise', () => {
+    const standIn = { url: 'http://127.0.0.1:12111', apiKey: 'sk_test_stripe_local', webhookSecret: 'whsec_1' };
+    expect(offlineServiceEnv({ ACCESS_TOKEN_TTL_S: '3600' }, standIn).ACCESS_TOKEN_TTL_S).toBe('3600');
+  });
+
   test('the service gets the stand-in’s key, URL and secret over whatever was set', () => {
     const env = offlineServiceEnv(
       { PORT: '3000', STRIPE_API_URL: 'https://api.stripe.com', STRIPE_WEBHOOK_SECRETS: 'whsec_old' },
@@ -227,6 +232,7 @@ describe('what the launcher decides (planLaunch)', () => {
     );
     expect(env).toEqual({
       PORT: '3000',
+      ACCESS_TOKEN_TTL_S: '60',
       STRIPE_SECRET_KEY: 'sk_test_stripe_local',
       STRIPE_API_URL: 'http://127.0.0.1:12111',
       STRIPE_WEBHOOK_SECRETS: 'whsec_local_1',

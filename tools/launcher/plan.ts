@@ -8,6 +8,8 @@
 export type Env = Record<string, string | undefined>;
 
 export const defaultStandInPort = 12111;
+/** The access tokens' lifetime in the offline demo, unless ACCESS_TOKEN_TTL_S says otherwise. */
+export const demoAccessTokenTtlS = '60';
 const defaultServicePort = 3000;
 
 export type LaunchPlan =
@@ -67,6 +69,8 @@ export function offlineServiceEnv(
   standIn: { url: string; apiKey: string; webhookSecret: string },
 ): Env {
   return {
+    // The demo's tokens live a minute (an hour by default), so what the stand-in does shows on the next reloads.
+    ACCESS_TOKEN_TTL_S: demoAccessTokenTtlS,
     ...env,
     STRIPE_SECRET_KEY: standIn.apiKey,
     STRIPE_API_URL: standIn.url,

@@ -76,6 +76,17 @@ async function start(env: Environment): Promise<void> {
   // A reader with nothing to decide will see the ask: fetch what it shows while nothing else is going on.
   if (storedToken() === null && claim === null && !restored && targets.length > 0) void bannerConfig();
 
+  // « Gérer mon soutien » / « J'ai déjà contribué », drawn once the token is settled and again after a sign-in.
+  const manageLinks = (): Promise<void> =>
+    fillManageLinks({
+      env,
+      claims: () => verifiedClaims(env),
+      report,
+      onRestored: () => {
+        showSupporter(asks, [], 'restored', env, report);
+        decided('supporter');
+      },
+    });
   const context = (): Promise<AskContext> =>
     bannerConfig().then((loaded) => ({
       env,
@@ -84,6 +95,7 @@ async function start(env: Environment): Promise<void> {
       onRestored: (host: HTMLElement) => {
         showSupporter(asks, [host], 'restored', env, report);
         decided('supporter');
+        manageLinks().catch(report);
       },
     }));
   const showAsks = async (notice: (lang: 'fr' | 'en') => string | null): Promise<void> => {
@@ -159,15 +171,7 @@ async function start(env: Environment): Promise<void> {
     report,
     log,
   }).catch(report);
-  await fillManageLinks({
-    env,
-    claims: () => verifiedClaims(env),
-    report,
-    onRestored: () => {
-      showSupporter(asks, [], 'restored', env, report);
-      decided('supporter');
-    },
-  }).catch(report);
+  await manageLinks().catch(report);
 }
 
 /**
