@@ -203,7 +203,10 @@ async function prepareRaise(
   }
   const interval = recurring.interval === 'month' ? 'month' : recurring.interval === 'year' ? 'year' : null;
   if (interval === null) {
-    throw new AppError('conflict', `A contribution billed every ${recurring.interval} cannot be raised here.`);
+    throw new AppError(
+      'conflict',
+      `A contribution billed every ${recurring.interval} cannot be raised here.`,
+    );
   }
   const { currency } = subscription;
   const amount = request.monthlyAmount * (interval === 'year' ? 12 : 1) * recurring.interval_count;

@@ -25,6 +25,10 @@ interface SignInWords {
   confirm: string;
   pageNote: string;
   failed: Record<SignInFailure, string>;
+  newCode: string;
+  backToSite: string;
+  sentTitle: string;
+  sent: (email: string) => string;
   unknownSubject: string;
   unknownBody: string;
 }
@@ -45,10 +49,15 @@ export const signInWords: Record<SignInLocale, SignInWords> = {
     confirm: 'Confirmer',
     pageNote: 'Merci de soutenir un journalisme indépendant.',
     failed: {
-      wrong_or_expired: 'Ce lien a expiré ou a déjà servi. Demandez un nouveau code depuis le site.',
+      wrong_or_expired: 'Ce lien a expiré ou a déjà servi.',
       no_contribution:
         'Aucune contribution n’a été faite avec cette adresse. Si vous avez donné avec une autre adresse, demandez un code pour celle-ci.',
     },
+    newCode: 'Recevoir un nouveau code',
+    backToSite: 'Revenir au site',
+    sentTitle: 'Un nouveau code est en route',
+    sent: (email) =>
+      `Si ${email} correspond à un soutien, un nouveau code et un nouveau lien viennent d’y être envoyés. Ils sont valables 15 minutes.`,
     unknownSubject: 'Votre demande de connexion',
     unknownBody:
       'Quelqu’un (vous, sans doute) a demandé à retrouver son soutien avec cette adresse, mais aucune contribution n’a été faite avec elle. Si vous avez donné avec une autre adresse, demandez un code pour celle-ci.',
@@ -66,10 +75,15 @@ export const signInWords: Record<SignInLocale, SignInWords> = {
     confirm: 'Confirm',
     pageNote: 'Thank you for supporting independent journalism.',
     failed: {
-      wrong_or_expired: 'This link has expired or was already used. Ask for a new code on the site.',
+      wrong_or_expired: 'This link has expired or was already used.',
       no_contribution:
         'No contribution was made with this address. If you gave with another address, ask for a code for that one.',
     },
+    newCode: 'Send me a new code',
+    backToSite: 'Back to the site',
+    sentTitle: 'A new code is on its way',
+    sent: (email) =>
+      `If ${email} belongs to a supporter, a new code and link have just been sent to it. They are valid for 15 minutes.`,
     unknownSubject: 'Your sign-in request',
     unknownBody:
       'Someone (probably you) asked to restore their support with this address, but no contribution was made with it. If you gave with another address, ask for a code for that one.',
@@ -131,10 +145,39 @@ export function signInPage(locale: SignInLocale, email: string, code: string): s
   );
 }
 
-/** What a person sees when the page's code no longer works. */
-export function signInFailedPage(locale: SignInLocale, reason: SignInFailure): string {
+/**
+ * What a person sees when the page's code no longer works: why, a new code for the same address (the page's form
+ * posts it to `POST /v1/sign-in`), and the way back to the site. Never a dead end.
+ */
+export function signInFailedPage(
+  locale: SignInLocale,
+  reason: SignInFailure,
+  email: string,
+  siteUrl: string,
+): string {
   const w = signInWords[locale];
-  return page(locale, w.pageTitle, `<p role="alert">${escapeHtml(w.failed[reason])}</p>`);
+  return page(
+    locale,
+    w.pageTitle,
+    `<p role="alert">${escapeHtml(w.failed[reason])}</p>
+  <form method="post" action="/v1/sign-in">
+    <input type="hidden" name="email" value="${escapeHtml(email)}">
+    <input type="hidden" name="locale" value="${locale}">
+    <button type="submit">${escapeHtml(w.newCode)}</button>
+  </form>
+  <p><a href="${escapeHtml(siteUrl)}">${escapeHtml(w.backToSite)}</a></p>`,
+  );
+}
+
+/** The answer to the failed page's « Recevoir un nouveau code »: the same whether or not the address is known. */
+export function signInSentPage(locale: SignInLocale, email: string, siteUrl: string): string {
+  const w = signInWords[locale];
+  return page(
+    locale,
+    w.sentTitle,
+    `<p role="status">${escapeHtml(w.sent(email))}</p>
+  <p><a href="${escapeHtml(siteUrl)}">${escapeHtml(w.backToSite)}</a></p>`,
+  );
 }
 
 const pageStyles = `

@@ -25,6 +25,7 @@ import {
   signInFailedPage,
   signInMail,
   signInPage,
+  signInSentPage,
   unknownAddressMail,
 } from './messages';
 import { SignInCodes } from './signInCodes';
@@ -114,14 +115,33 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
     operationId: 'requestSignInCode',
     summary: 'Mails a supporter a 6-digit code and a link (always 202, whether or not the e-mail is known)',
     security: [],
-    request: { body: { content: { 'application/json': { schema: signInSchema } } } },
+    request: {
+      body: {
+        content: {
+          'application/json': { schema: signInSchema },
+          'application/x-www-form-urlencoded': { schema: signInSchema },
+        },
+      },
+    },
     responses: {
-      202: { description: 'Accepted', content: { 'application/json': { schema: acceptedSchema } } },
+      202: {
+        description: 'Accepted (a page saying so, to the failed sign-in page’s form)',
+        content: {
+          'application/json': { schema: acceptedSchema },
+          'text/html': { schema: z.string() },
+        },
+      },
       400: problemResponse('Not an e-mail address, or a return URL off the site'),
+      403: problemResponse('A form posted from another site'),
       429: problemResponse('Too many requests from this address or for this e-mail'),
     },
   });
-  router.post('/v1/sign-in', async (req, res) => {
+  router.post('/v1/sign-in', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+    // The failed page's « Recevoir un nouveau code » posts a form; only the service's own pages may.
+    const fromPage = typeof req.is('application/x-www-form-urlencoded') === 'string';
+    if (fromPage && req.headers.origin !== publicOrigin) {
+      throw new AppError('forbidden', 'The sign-in form must be posted from the sign-in page.');
+    }
     const body = parseRequest(signInSchema, req.body, 'body');
     await requestLimiter.admit({ ip: req.ip, email: body.email });
     // The same work whatever the answer: the same look-ups, a code stored, a mail built and sent after answering
@@ -135,7 +155,12 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
     link.search = new URLSearchParams({ email: body.email, code, lang: locale }).toString();
     const known = owner !== null || users.length > 0;
     const mail = known ? signInMail(locale, code, link.toString()) : unknownAddressMail(locale);
-    res.status(202).json({ status: 'accepted' });
+    if (fromPage)
+      res
+        .status(202)
+        .type('html')
+        .send(signInSentPage(locale, body.email, returnUrl));
+    else res.status(202).json({ status: 'accepted' });
     deps.mailer
       .send({ to: body.email, ...mail })
       .catch((error: unknown) =>
@@ -224,7 +249,12 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
         if (!fromPage) throw new AppError('unauthorized', wrongCodeDetail[reason]);
         // A person clicked the page's button: answer them with a page, in their language.
         const locale = pickLocale(req.headers['accept-language']);
-        res.status(401).type('html').send(signInFailedPage(locale, reason));
+        // Its « Recevoir un nouveau code » form is checked by origin: as on the sign-in page (above), not `no-referrer`.
+        res.setHeader('Referrer-Policy', 'same-origin');
+        res
+          .status(401)
+          .type('html')
+          .send(signInFailedPage(locale, reason, body.email, `${config.siteOrigins[0]}/`));
         return;
       }
       if (!fromPage) return deps.sessions.start(req, res, supporterId);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,5 +102,44 @@ describe('the sign-in page in a real browser', () => {
       path: '/',
     });
     await context.close();
+  });
+
+  it('a link already used is no dead end: it says so, mails a new code for the same address, and leads back to the site', async () => {
+    rmSync(outbox, { recursive: true, force: true });
+    const asked = await request(server)
+      .post('/v1/sign-in')
+      .set('Origin', site)
+      .send({ email, returnUrl: `${site}/article` });
+    expect(asked.status).toBe(202);
+    const link = await linkFromOutbox();
+    const context = await browser.newContext({ locale: 'fr-FR' });
+    const page = await context.newPage();
+    await page.route(`${site}/**`, (route) =>
+      route.fulfill({ contentType: 'text/html', body: '<p>article</p>' }),
+    );
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Confirmer' }).click();
+    await page.waitForURL(`${site}/article#support-restored`);
+
+    // The same link again (from the mail, a second time).
+    rmSync(outbox, { recursive: true, force: true });
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Confirmer' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Ce lien a expiré ou a déjà servi.' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Revenir au site' }).getAttribute('href')).toBe(`${site}/`);
+    await page.getByRole('button', { name: 'Recevoir un nouveau code' }).click();
+    await page.getByRole('heading', { name: 'Un nouveau code est en route' }).waitFor();
+    await page.getByText(`Si ${email} correspond à un soutien, un nouveau code`).waitFor();
+    const fresh = await linkFromOutbox();
+    expect(fresh).not.toBe(link);
+    await page.goto(fresh);
+    await page.getByRole('button', { name: 'Confirmer' }).click();
+    await page.waitForURL(`${site}/#support-restored`);
+    await context.close();
+  });
+
+  it('the new-code form is refused when another site posts it', async () => {
+    const forged = await request(server).post('/v1/sign-in').set('Origin', site).type('form').send({ email });
+    expect(forged.status).toBe(403);
   });
 });
