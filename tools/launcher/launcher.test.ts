@@ -221,7 +221,11 @@ describe('what the launcher decides (planLaunch)', () => {
   });
 
   test('the demo’s tokens live a minute unless ACCESS_TOKEN_TTL_S says otherwise', () => {
-    const standIn = { url: 'http://127.0.0.1:12111', apiKey: 'sk_test_stripe_local', webhookSecret: 'whsec_1' };
+    const standIn = {
+      url: 'http://127.0.0.1:12111',
+      apiKey: 'sk_test_stripe_local',
+      webhookSecret: 'whsec_1',
+    };
     expect(offlineServiceEnv({ ACCESS_TOKEN_TTL_S: '3600' }, standIn).ACCESS_TOKEN_TTL_S).toBe('3600');
   });
 
