@@ -134,8 +134,12 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
     const known = owner !== null || users.length > 0;
     const mail = known ? signInMail(locale, code, link.toString()) : unknownAddressMail(locale);
     res.status(202).json({ status: 'accepted' });
+    // In development the outbox logs the code and link in one plain line (never in production).
+    const developmentNote = known
+      ? `code ${code}, link ${link.toString()}`
+      : 'no contribution with this address (the mail says so; no code)';
     deps.mailer
-      .send({ to: body.email, ...mail })
+      .send({ to: body.email, ...mail, kind: 'sign-in', developmentNote })
       .catch((error: unknown) =>
         (req.log ?? deps.logger).error({ err: error }, 'sign-in mail could not be sent'),
       );
