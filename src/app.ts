@@ -31,7 +31,7 @@ import type { Clock } from './platform/clock';
 import { financePageIsolation, limitWrongApiKeys, siteCors } from './platform/crossOrigin';
 import { notFoundMiddleware, problemMiddleware } from './platform/errors';
 import { requestLogging } from './platform/http';
-import type { Logger } from './platform/logger';
+import { type Logger, usesPrettyLogs } from './platform/logger';
 import { createMetrics, type Metrics } from './platform/metrics';
 import { createOpenApiRegistry, type OpenAPIRegistry } from './platform/openapi';
 import type { RedisClient } from './platform/redis';
@@ -151,7 +151,7 @@ export function composeApp(deps: AppDeps): { app: Express; openapi: OpenAPIRegis
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.use(requestLogging(logger));
+  app.use(requestLogging(logger, { compact: usesPrettyLogs(config) }));
   app.use(metrics.httpTiming);
   app.use(helmet());
   app.use(siteCors(config));

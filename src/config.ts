@@ -24,6 +24,42 @@ const origin = z.url({ protocol: /^https?$/ }).transform((u, ctx) => {
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** A mailbox as a From header takes it: `Display Name <address@host>` (the name may be quoted) or `address@host`. */
+export interface Mailbox {
+  name: string;
+  address: string;
+}
+
+const mailboxShape = /^(?:"([^"\\]*)"|([^<>",;]*?))\s*<([^<>\s]+)>$|^([^<>\s",;]+)$/;
+
+/** Parses `MAIL_FROM`; null when it is not one mailbox (or hides a line break: no header injection). */
+export function parseMailbox(value: string): Mailbox | null {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(value)) return null;
+  const match = mailboxShape.exec(value.trim());
+  if (!match) return null;
+  const address = match[3] ?? match[4] ?? '';
+  if (!z.email().safeParse(address).success) return null;
+  return { name: (match[1] ?? match[2] ?? '').trim(), address };
+}
+
+/** The sender when `MAIL_FROM` is not set. */
+export function defaultSender(publicUrl: string): Mailbox {
+  return { name: 'Reader support', address: `no-reply@${new URL(publicUrl).hostname}` };
+}
+
+const mailFrom = z.string().transform((value, ctx) => {
+  const mailbox = parseMailbox(value);
+  if (!mailbox) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected one sender, "Name <address@host>" or address@host (quote a name with a comma)',
+    });
+    return z.NEVER;
+  }
+  return mailbox;
+});
+
 const apiKeyRoles = ['site', 'finance', 'admin'] as const;
 export type ApiKeyRole = (typeof apiKeyRoles)[number];
 const apiKeyEntry = z
@@ -80,6 +116,7 @@ const envSchema = z.object({
   PAYWALL_RATE_LIMIT_PER_IP: positiveInt.default(300),
   SUPPORT_POLICY_FILE: z.string().min(1).optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: mailFrom.optional(),
   WEB_CONCURRENCY: positiveInt.max(64).default(1),
   RECONCILIATION_TZ: z
     .string()
@@ -142,6 +179,8 @@ export interface Config {
     perIpPerMinute: number;
   };
   smtpUrl: string | null;
+  /** The sender of every e-mail (`MAIL_FROM`); default `Reader support <no-reply@<PUBLIC_URL's host>>`. */
+  mailFrom: Mailbox;
   webConcurrency: number;
   reconciliationTz: string;
   /** Settled raw events older than this are deleted (the ledger stays); null: kept for ever. Finance's and legal's call. */
@@ -241,6 +280,7 @@ export function loadConfig(env: Env): Config {
     policy: e.SUPPORT_POLICY_FILE ? loadPolicy(e.SUPPORT_POLICY_FILE) : defaultPolicy,
     paywall: { meterSecrets: e.PAYWALL_METER_SECRETS, perIpPerMinute: e.PAYWALL_RATE_LIMIT_PER_IP },
     smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM ?? defaultSender(publicUrl),
     webConcurrency: e.WEB_CONCURRENCY,
     reconciliationTz: e.RECONCILIATION_TZ,
     eventRetentionDays: e.EVENT_RETENTION_DAYS ?? null,

@@ -134,6 +134,34 @@ describe('configuration', () => {
     expect(loadConfig({ SUPPORT_POLICY_FILE: file }).policy.paywall).toEqual(defaultPolicy.paywall);
   });
 
+  it('MAIL_FROM names the sender: "Name <address>", a quoted name, or an address; else it is refused, naming it', () => {
+    expect(loadConfig({}).mailFrom).toEqual({ name: 'Reader support', address: 'no-reply@localhost' });
+    expect(loadConfig({ ...productionEnv }).mailFrom).toEqual({
+      name: 'Reader support',
+      address: 'no-reply@support.example.fr',
+    });
+    expect(loadConfig({ MAIL_FROM: 'Le Quotidien <soutien@lequotidien.fr>' }).mailFrom).toEqual({
+      name: 'Le Quotidien',
+      address: 'soutien@lequotidien.fr',
+    });
+    expect(loadConfig({ MAIL_FROM: '"Le Quotidien, soutien" <soutien@lequotidien.fr>' }).mailFrom.name).toBe(
+      'Le Quotidien, soutien',
+    );
+    expect(loadConfig({ MAIL_FROM: 'soutien@lequotidien.fr' }).mailFrom).toEqual({
+      name: '',
+      address: 'soutien@lequotidien.fr',
+    });
+    for (const bad of [
+      'Le Quotidien',
+      'Le Quotidien <soutien>',
+      'a@example.fr, b@example.fr',
+      'Le Quotidien, soutien <soutien@lequotidien.fr>',
+      'Le Quotidien <soutien@lequotidien.fr>\r\nBcc: everyone@example.fr',
+    ]) {
+      expect(configError({ MAIL_FROM: bad })).toContain('MAIL_FROM: expected one sender');
+    }
+  });
+
   it('a valid policy file replaces the default', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rs-policy-'));
     const file = join(dir, 'policy.json');

@@ -2,9 +2,21 @@
  * Builds the banner script: `web/support/main.ts` bundled and minified by esbuild into one file, written as
  * `dist/web/support.js` (served briefly cached) and `dist/web/support.<hash>.js` (served immutable), with
  * `dist/web/manifest.json` saying which hash is current. Run: `npx tsx web/build.ts`.
+ *
+ * `--if-stale` (what `npm start` runs) skips the build when the output is newer than every input (the script's
+ * sources, this file, esbuild's version); `--budget=warn` reports a script over its gzip budget without failing.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -62,6 +74,38 @@ export async function buildSupportScript(outDir: string = defaultOutDir): Promis
   return manifest;
 }
 
+/** The files the script is built from: a change to any of them makes the output stale. */
+function inputFiles(): string[] {
+  const sources = readdirSync(join(projectRoot, 'web', 'support'), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+  return [
+    ...sources,
+    join(projectRoot, 'web', 'build.ts'),
+    join(projectRoot, 'web', 'tsconfig.json'),
+    require.resolve('esbuild/package.json'),
+  ];
+}
+
+/**
+ * The current build's manifest when `outDir` holds a whole build (manifest, `support.js`, the hashed file) written
+ * after every input last changed; null when it must be built.
+ */
+export function upToDateSupportScript(outDir: string = defaultOutDir): SupportScriptManifest | null {
+  const manifestPath = join(outDir, 'manifest.json');
+  let manifest: SupportScriptManifest;
+  let builtAt: number;
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as SupportScriptManifest;
+    builtAt = statSync(manifestPath).mtimeMs;
+  } catch {
+    return null;
+  }
+  if (!existsSync(join(outDir, manifest.file)) || !existsSync(join(outDir, 'support.js'))) return null;
+  const newestInput = Math.max(...inputFiles().map((file) => statSync(file).mtimeMs));
+  return newestInput < builtAt ? manifest : null;
+}
+
 function writeWhole(path: string, content: Buffer | string): void {
   const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   writeFileSync(temporary, content);
@@ -69,15 +113,20 @@ function writeWhole(path: string, content: Buffer | string): void {
 }
 
 if (require.main === module) {
-  buildSupportScript()
+  const ifStale = process.argv.includes('--if-stale');
+  const budgetWarnsOnly = process.argv.includes('--budget=warn');
+  const current = ifStale ? upToDateSupportScript() : null;
+  (current ? Promise.resolve(current) : buildSupportScript())
     .then((manifest) => {
       const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
       const within = manifest.gzipBytes <= supportScriptGzipBudget;
+      const over = budgetWarnsOnly ? ' — OVER: fix before release' : ' — OVER';
       process.stdout.write(
-        `dist/web/support.js and dist/web/${manifest.file}: ${kb(manifest.bytes)} minified, ` +
-          `${kb(manifest.gzipBytes)} gzipped (budget ${kb(supportScriptGzipBudget)}${within ? '' : ' — OVER'})\n`,
+        `dist/web/support.js and dist/web/${manifest.file}${current ? ' (up to date, not rebuilt)' : ''}: ` +
+          `${kb(manifest.bytes)} minified, ` +
+          `${kb(manifest.gzipBytes)} gzipped (budget ${kb(supportScriptGzipBudget)}${within ? '' : over})\n`,
       );
-      if (!within) process.exitCode = 1;
+      if (!within && !budgetWarnsOnly) process.exitCode = 1;
     })
     .catch((error: unknown) => {
       process.stderr.write(`web/build.ts: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -22,20 +22,28 @@ export const redactedPaths = [
   '*.apiKey',
 ];
 
+/**
+ * pino-pretty's options in development: one line per record (extra fields inline, as JSON). A request's line says
+ * everything in its message (`GET /demo 200 4ms`, see `requestLogging`), so its `res` and `responseTime` are not
+ * repeated; the request id stays.
+ */
+export const prettyOptions = {
+  translateTime: 'SYS:HH:MM:ss.l',
+  ignore: 'pid,hostname,res,responseTime',
+  singleLine: true,
+};
+
+/** Readable lines: development, with pino-pretty installed (a production image has only the dependencies). */
+export function usesPrettyLogs(config: Pick<Config, 'env'>): boolean {
+  return config.env === 'development' && hasPinoPretty();
+}
+
 /** JSON lines in production; readable lines in development when pino-pretty is installed. */
 export function createLogger(config: Pick<Config, 'env' | 'logLevel'>): Logger {
-  const pretty = config.env === 'development' && hasPinoPretty();
   return pino({
     level: config.logLevel,
     redact: { paths: redactedPaths, censor: '[redacted]' },
-    ...(pretty
-      ? {
-          transport: {
-            target: 'pino-pretty',
-            options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
-          },
-        }
-      : {}),
+    ...(usesPrettyLogs(config) ? { transport: { target: 'pino-pretty', options: prettyOptions } } : {}),
   });
 }
 

@@ -161,8 +161,12 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
         .type('html')
         .send(signInSentPage(locale, body.email, returnUrl));
     else res.status(202).json({ status: 'accepted' });
+    // In development the outbox logs the code and link in one plain line (never in production).
+    const developmentNote = known
+      ? `code ${code}, link ${link.toString()}`
+      : 'no contribution with this address (the mail says so; no code)';
     deps.mailer
-      .send({ to: body.email, ...mail })
+      .send({ to: body.email, ...mail, kind: 'sign-in', developmentNote })
       .catch((error: unknown) =>
         (req.log ?? deps.logger).error({ err: error }, 'sign-in mail could not be sent'),
       );

@@ -5,6 +5,8 @@
  * - `service`: Stripe keys are set, or `NODE_ENV=production`: the service alone, with the environment unchanged.
  */
 
+import { withApiKey } from './apiKey';
+
 export type Env = Record<string, string | undefined>;
 
 export const defaultStandInPort = 12111;
@@ -63,10 +65,17 @@ export function planLaunch(env: Env): LaunchPlan {
   };
 }
 
-/** The service's environment in the offline demo: the caller's, plus the stand-in's key, URL and secret. */
+/** The header the launcher's `/healthz` polls carry, so the service (in development) does not log them. */
+export const launcherProbeHeader = 'x-launcher-probe';
+
+/**
+ * The service's environment in the offline demo: the caller's, plus the stand-in's key, URL and secret, and the
+ * development admin key's `API_KEYS` entry after any the caller set.
+ */
 export function offlineServiceEnv(
   env: Env,
   standIn: { url: string; apiKey: string; webhookSecret: string },
+  adminKeyEntry: string | null = null,
 ): Env {
   return {
     // The demo's tokens live a minute (an hour by default), so what the stand-in does shows on the next reloads.
@@ -75,15 +84,30 @@ export function offlineServiceEnv(
     STRIPE_SECRET_KEY: standIn.apiKey,
     STRIPE_API_URL: standIn.url,
     STRIPE_WEBHOOK_SECRETS: standIn.webhookSecret,
+    ...(adminKeyEntry ? { API_KEYS: withApiKey(env.API_KEYS, adminKeyEntry) } : {}),
   };
 }
 
-/** What the launcher prints once both answer: where to click. */
+/** What the banner shows besides the plan: where things are kept. */
+export interface BannerDetails {
+  standInUrl: string;
+  outbox: string;
+  /** The development admin key and the file it is kept in. */
+  adminKey: { secret: string; file: string } | null;
+  /** The stand-in's state file, and whether this start loaded it. */
+  stateFile: { path: string; restored: boolean } | null;
+  /** The launcher's pid, for `kill -USR2`. */
+  pid: number;
+  /** Enter shows the banner again (stdin is a terminal). */
+  enterReprints: boolean;
+}
+
+/** What the launcher prints once both answer (and again on Enter or SIGUSR2): where to click. */
 export function offlineBanner(
   plan: Extract<LaunchPlan, { kind: 'offline' }>,
-  standInUrl: string,
-  outbox: string,
+  details: BannerDetails,
 ): string {
+  const { standInUrl, outbox } = details;
   const lines = [
     '',
     'reader-support is running offline: Stripe is the local stand-in, no account, no real money.',
@@ -97,9 +121,23 @@ export function offlineBanner(
   } else {
     lines.push('  Demo article         off (DEMO_PAGE=off)');
   }
+  if (details.adminKey) {
+    lines.push(
+      `  Finance page         ${plan.publicUrl}/admin  (sign in with the admin key)`,
+      `  Admin key            ${details.adminKey.secret}`,
+      `                       (kept in ${details.adminKey.file}; also for /v1/admin/* as Authorization: Bearer)`,
+    );
+  }
   lines.push(
     `  Stripe stand-in      ${standInUrl}/_control  (payments, refunds, disputes, renewals, the clock)`,
-    `  Sign-in e-mails      ${outbox}  (written as .eml files, never sent)`,
+  );
+  if (details.stateFile) {
+    lines.push(
+      `                       state ${details.stateFile.restored ? 'loaded from' : 'kept in'} ${details.stateFile.path}`,
+    );
+  }
+  lines.push(
+    `  Sign-in e-mails      ${outbox}  (.eml files, never sent; each code and link is also logged here)`,
     `  The service          ${plan.publicUrl}  (/healthz, /openapi.json)`,
   );
   if (plan.overridden.length > 0) {
@@ -108,7 +146,11 @@ export function offlineBanner(
       `  Replaced by the stand-in's: ${plan.overridden.join(', ')} (set STRIPE_SECRET_KEY to use yours).`,
     );
   }
-  lines.push('', 'Ctrl-C stops both.', '');
+  lines.push(
+    '',
+    `Ctrl-C stops both. To see this again: ${details.enterReprints ? 'press Enter, or ' : ''}kill -USR2 ${details.pid}.`,
+    '',
+  );
   return lines.join('\n');
 }
 

@@ -1,20 +1,33 @@
 /**
  * `npm start`. In development without `STRIPE_SECRET_KEY`, starts the local Stripe stand-in in this process and
- * the service as a child wired to it, and says where to click; Ctrl-C or SIGTERM stops both. With Stripe keys, or
+ * the service as a child wired to it, and says where to click (again on Enter or SIGUSR2); Ctrl-C or SIGTERM stops
+ * both. The stand-in's state and a development admin key (for `/admin`) are kept under `.data/` across restarts.
+ * With Stripe keys, or
  * with `NODE_ENV=production`, runs the service alone, in this process, with the environment unchanged — what the
  * Dockerfile runs (`dist/src/main.js`) is the same code either way, and nothing under `src/` knows the stand-in.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type StripeLocal, startStripeLocal } from '@reader-support/stripe-local';
-import { type LaunchPlan, offlineBanner, offlineServiceEnv, planLaunch } from './plan';
+import { apiKeyEntry, ensureDevelopmentKey } from './apiKey';
+import {
+  type BannerDetails,
+  type LaunchPlan,
+  launcherProbeHeader,
+  offlineBanner,
+  offlineServiceEnv,
+  planLaunch,
+} from './plan';
 
 /** How long the service may take to drain before it is killed (its own drain is 10 s). */
 const childStopTimeoutMs = 15_000;
 const readyTimeoutMs = 30_000;
 const exConfig = 78;
+/** Where development state is kept (the service's `dataDir`, relative to the working directory). */
+const dataDir = '.data';
+/** The `API_KEYS` name of the development admin key (shown in the audit log). */
+const adminKeyName = 'local-admin';
 
 /**
  * The service's entry in the tree this launcher runs from: `dist/src/main.js` beside `dist/tools/launcher/`, or
@@ -44,13 +57,24 @@ async function runOffline(plan: Extract<LaunchPlan, { kind: 'offline' }>): Promi
   const say = (line: string): void => {
     process.stdout.write(`launcher: ${line}\n`);
   };
+  const adminKeyFile = resolve(dataDir, 'admin-key');
+  let adminKey: { secret: string; created: boolean };
+  try {
+    adminKey = ensureDevelopmentKey(adminKeyFile);
+  } catch (error) {
+    process.stderr.write(
+      `launcher: cannot keep the admin key in ${adminKeyFile}: ${(error as Error).message}\n`,
+    );
+    process.exit(1);
+  }
   let standIn: StripeLocal;
   try {
     standIn = await startStripeLocal({
       port: plan.standInPort,
       host: plan.standInHost,
       webhookUrl: plan.webhookUrl,
-      webhookSecret: `whsec_local_${randomBytes(16).toString('hex')}`,
+      // Kept across restarts with its webhook secret (made once, at random), so the service keeps verifying.
+      stateFile: resolve(dataDir, 'stripe-local', 'state.json'),
       // The service keeps real time while the stand-in's clock may be moved from its control page.
       signatureTime: 'real',
       // A service restarting or briefly busy still gets its events.
@@ -66,12 +90,14 @@ async function runOffline(plan: Extract<LaunchPlan, { kind: 'offline' }>): Promi
     process.exit(1);
   }
   say(`Stripe stand-in on ${standIn.url}, sending webhooks to ${plan.webhookUrl}`);
+  if (standIn.stateFile?.restored) say(`the stand-in's state was loaded from ${standIn.stateFile.path}`);
+  if (adminKey.created) say(`made a development admin key, kept in ${adminKeyFile}`);
   if (!existsSync(resolve('dist', 'web', 'manifest.json'))) {
     say('the banner script is not built (dist/web/): run `npx tsx web/build.ts`, or the demo shows no ask');
   }
 
   const child = spawn(process.execPath, [...process.execArgv, serviceEntry()], {
-    env: offlineServiceEnv(process.env, standIn),
+    env: offlineServiceEnv(process.env, standIn, apiKeyEntry(adminKeyName, 'admin', adminKey.secret)),
     stdio: 'inherit',
   });
   let stopping = false;
@@ -91,13 +117,27 @@ async function runOffline(plan: Extract<LaunchPlan, { kind: 'offline' }>): Promi
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
+  const details: BannerDetails = {
+    standInUrl: standIn.url,
+    outbox: `${resolve(dataDir, 'outbox')}/`,
+    adminKey: { secret: adminKey.secret, file: adminKeyFile },
+    stateFile: standIn.stateFile,
+    pid: process.pid,
+    enterReprints: process.stdin.isTTY === true,
+  };
+  const showBanner = (): void => {
+    if (!stopping) process.stdout.write(offlineBanner(plan, details));
+  };
+  // The banner scrolls away under the service's logs: Enter (in a terminal) or SIGUSR2 prints it again.
+  process.on('SIGUSR2', showBanner);
+  if (details.enterReprints) process.stdin.on('data', showBanner);
+
   void waitUntilHealthy(plan.servicePort, child).then((healthy) => {
-    if (healthy && !stopping) {
-      process.stdout.write(offlineBanner(plan, standIn.url, `${resolve('.data', 'outbox')}/`));
-    }
+    if (healthy) showBanner();
   });
 
   const code = await exited;
+  // Writes the stand-in's state file one last time.
   await standIn.close();
   if (stopping) {
     say(code === 0 ? 'stopped' : `the service stopped with code ${code}`);
@@ -112,7 +152,10 @@ async function waitUntilHealthy(port: number, child: ChildProcess): Promise<bool
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
     try {
-      const answer = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) });
+      const answer = await fetch(`http://127.0.0.1:${port}/healthz`, {
+        headers: { [launcherProbeHeader]: '1' },
+        signal: AbortSignal.timeout(1000),
+      });
       if (answer.ok) return true;
     } catch {
       // not listening yet

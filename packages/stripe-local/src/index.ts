@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createControl, type StandInControl } from './control/control';
 import { controlRouter } from './control/routes';
 import { OffsetClock, type StandInClock } from './core/clock';
+import { captureState, readStateFile, restoreState, StateWriter } from './core/persistence';
 import type { StandInEvent, StandInStore } from './core/store';
 import { StripeApiRouter } from './http/api';
 import { checkoutPages } from './pages/checkoutPage';
@@ -30,6 +32,7 @@ export type { StandInControl } from './control/control';
 export type { StandInClock } from './core/clock';
 export { FrozenClock, OffsetClock } from './core/clock';
 export { standInApiVersion } from './core/events';
+export { StateFileError } from './core/persistence';
 export type { StandInEvent } from './core/store';
 export type { ChaosOptions, DeliveryAttempt, RetryOptions } from './webhooks/dispatcher';
 
@@ -57,6 +60,12 @@ export interface StripeLocalOptions {
    * service) that would refuse a moved clock's timestamps as outside its tolerance.
    */
   signatureTime?: 'clock' | 'real';
+  /**
+   * Keep the state in this JSON file (e.g. `.data/stripe-local/state.json`): loaded at start when it exists,
+   * written (atomically) a moment after changes and on `close()`. Without it the state lives in memory only.
+   * Without `webhookSecret`, the file's secret is used, or a random `whsec_local_…` is made and kept in it.
+   */
+  stateFile?: string;
 }
 
 export interface StripeLocalWebhooks {
@@ -84,19 +93,30 @@ export interface StripeLocal {
   /** The in-memory state, for assertions. */
   store: StandInStore;
   clock: StandInClock;
+  /** The `stateFile` option: where the state is kept, and whether it was loaded from there at start. */
+  stateFile: { path: string; restored: boolean } | null;
+  /** Stops the server and pending deliveries, and writes the state file (when there is one). */
   close(): Promise<void>;
 }
 
 /** Starts the stand-in on its own HTTP server (in-process). */
 export async function startStripeLocal(options: StripeLocalOptions = {}): Promise<StripeLocal> {
   const apiKey = options.apiKey ?? 'sk_test_stripe_local';
-  const webhookSecret = options.webhookSecret ?? 'whsec_stripe_local';
+  const saved = options.stateFile ? readStateFile(options.stateFile) : null;
+  const webhookSecret =
+    options.webhookSecret ??
+    saved?.webhookSecret ??
+    (options.stateFile ? `whsec_local_${randomBytes(16).toString('hex')}` : 'whsec_stripe_local');
   const clock = options.clock ?? new OffsetClock();
+  // Set once the simulator exists: every change schedules a write of the state file.
+  let stateWriter: StateWriter | null = null;
+  const changed = (): void => stateWriter?.changed();
   const dispatcher = new WebhookDispatcher(
     options.webhookUrl ? { url: options.webhookUrl, secret: webhookSecret } : null,
     () => Math.floor((options.signatureTime === 'real' ? Date.now() : clock.now()) / 1000),
     (event) => {
       event.pending_webhooks = 0;
+      changed();
     },
     options.chaos ?? null,
     options.retry ?? {},
@@ -109,9 +129,25 @@ export async function startStripeLocal(options: StripeLocalOptions = {}): Promis
       dunning: { ...defaultSimulatorOptions.dunning, ...options.dunning },
     },
     () => (dispatcher.hasEndpoint ? 1 : 0),
-    (event) => dispatcher.enqueue(event),
+    (event) => {
+      dispatcher.enqueue(event);
+      changed();
+    },
   );
-  const control = createControl(simulator);
+  if (options.stateFile) {
+    if (saved) restoreState(simulator, saved);
+    stateWriter = new StateWriter(options.stateFile, () => captureState(simulator, webhookSecret));
+    if (saved) {
+      stateWriter.markWritten(saved);
+      // Deliveries the last run had not finished: sent again, as Stripe keeps retrying (counting afresh).
+      for (const event of simulator.store.events.all()) {
+        if (event.pending_webhooks > 0) dispatcher.enqueue(event);
+      }
+    } else {
+      stateWriter.changed();
+    }
+  }
+  const control = afterEach(createControl(simulator), changed);
   const api = new StripeApiRouter({
     apiKey,
     beforeEach: () => catchUp(simulator),
@@ -156,6 +192,13 @@ export async function startStripeLocal(options: StripeLocalOptions = {}): Promis
 
   const app = express();
   app.disable('x-powered-by');
+  if (stateWriter) {
+    // Any request may change the state (a GET catches the clock up first): a write is scheduled after each.
+    app.use((_req, res, next) => {
+      res.once('finish', changed);
+      next();
+    });
+  }
   app.use('/v1', api.router);
   app.use(controlPages(simulator, control, dispatcher));
   app.use('/_control', controlRouter(control, dispatcher, webhookSecret));
@@ -194,10 +237,30 @@ export async function startStripeLocal(options: StripeLocalOptions = {}): Promis
     events: () => simulator.store.events.all(),
     store: simulator.store,
     clock,
+    stateFile: options.stateFile ? { path: options.stateFile, restored: saved !== null } : null,
     close: async () => {
       dispatcher.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      stateWriter?.close();
     },
   };
+}
+
+/** The control API with `then` run after each call (in-process control calls change the state too). */
+function afterEach<T extends object>(control: T, then: () => void): T {
+  const wrapped = {} as Record<string, unknown>;
+  for (const [name, member] of Object.entries(control)) {
+    wrapped[name] =
+      typeof member === 'function'
+        ? (...args: unknown[]) => {
+            try {
+              return (member as (...a: unknown[]) => unknown)(...args);
+            } finally {
+              then();
+            }
+          }
+        : member;
+  }
+  return wrapped as T;
 }

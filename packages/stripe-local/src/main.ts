@@ -3,7 +3,7 @@
  *   npx tsx packages/stripe-local/src/main.ts --port 12111 --webhook-url http://localhost:3000/v1/webhooks/stripe
  * Flags win over environment variables (STRIPE_LOCAL_PORT, STRIPE_LOCAL_HOST, STRIPE_LOCAL_API_KEY,
  * STRIPE_LOCAL_WEBHOOK_URL, STRIPE_LOCAL_WEBHOOK_SECRET, STRIPE_LOCAL_CHAOS_SEED, STRIPE_LOCAL_CHAOS_DUPLICATES,
- * STRIPE_LOCAL_CHAOS_MAX_DELAY_MS, STRIPE_LOCAL_CHAOS_SHUFFLE).
+ * STRIPE_LOCAL_CHAOS_MAX_DELAY_MS, STRIPE_LOCAL_CHAOS_SHUFFLE, STRIPE_LOCAL_STATE_FILE).
  */
 import { parseArgs } from 'node:util';
 import { type ChaosOptions, startStripeLocal } from './index';
@@ -15,6 +15,7 @@ const { values } = parseArgs({
     'api-key': { type: 'string' },
     'webhook-url': { type: 'string' },
     'webhook-secret': { type: 'string' },
+    'state-file': { type: 'string' },
     'chaos-seed': { type: 'string' },
     'chaos-duplicates': { type: 'string' },
     'chaos-max-delay-ms': { type: 'string' },
@@ -27,7 +28,7 @@ if (values.help) {
   process.stdout.write(
     'Usage: npx tsx packages/stripe-local/src/main.ts [--port 12111] [--host 127.0.0.1] [--api-key sk_test_...]\n' +
       '  [--webhook-url URL] [--webhook-secret whsec_...] [--chaos-seed N] [--chaos-duplicates 0.2]\n' +
-      '  [--chaos-max-delay-ms 200] [--chaos-shuffle]\n',
+      '  [--chaos-max-delay-ms 200] [--chaos-shuffle] [--state-file .data/stripe-local/state.json]\n',
   );
   process.exit(0);
 }
@@ -66,6 +67,7 @@ const chaos: ChaosOptions | undefined =
 const webhookUrl = values['webhook-url'] ?? env.STRIPE_LOCAL_WEBHOOK_URL;
 const webhookSecret = values['webhook-secret'] ?? env.STRIPE_LOCAL_WEBHOOK_SECRET;
 const apiKey = values['api-key'] ?? env.STRIPE_LOCAL_API_KEY;
+const stateFile = values['state-file'] ?? env.STRIPE_LOCAL_STATE_FILE;
 
 async function main(): Promise<void> {
   const standIn = await startStripeLocal({
@@ -75,12 +77,16 @@ async function main(): Promise<void> {
     ...(webhookUrl ? { webhookUrl } : {}),
     ...(webhookSecret ? { webhookSecret } : {}),
     ...(chaos ? { chaos } : {}),
+    ...(stateFile ? { stateFile } : {}),
   });
 
   process.stdout.write(
     `stripe-local listening on ${standIn.url}\n` +
       `  STRIPE_API_URL=${standIn.url} STRIPE_SECRET_KEY=${standIn.apiKey} STRIPE_WEBHOOK_SECRETS=${standIn.webhookSecret}\n` +
-      `  webhooks → ${webhookUrl ?? '(none: events are only listed)'}\n`,
+      `  webhooks → ${webhookUrl ?? '(none: events are only listed)'}\n` +
+      (standIn.stateFile
+        ? `  state in ${standIn.stateFile.path}${standIn.stateFile.restored ? ' (loaded)' : ''}\n`
+        : ''),
   );
 
   const stop = (): void => {

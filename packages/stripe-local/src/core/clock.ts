@@ -18,6 +18,10 @@ export class OffsetClock implements StandInClock {
   set(ms: number): void {
     this.offsetMs = ms - this.realNow();
   }
+  /** How far ahead of real time it is, ms (kept in a state file). */
+  get offset(): number {
+    return this.offsetMs;
+  }
 }
 
 /** A clock that only moves when told to (deterministic tests). */

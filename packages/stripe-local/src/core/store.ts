@@ -47,6 +47,9 @@ export class Table<T extends { id: string }> {
   all(): T[] {
     return [...this.rows.values()];
   }
+  clear(): void {
+    this.rows.clear();
+  }
 }
 
 /** What the stand-in knows that Stripe keeps to itself: the scenario knobs behind the objects. */

@@ -25,7 +25,8 @@ export class Simulator {
   /** The stand-in's own public URL (hosted checkout and portal pages); set once it listens. */
   baseUrl = '';
   private virtualNow: number | null = null;
-  private invoiceSequence = 0;
+  /** The last invoice number given (`SL-000001`…); kept in a state file. */
+  invoiceSequence = 0;
 
   constructor(
     readonly clock: StandInClock,
