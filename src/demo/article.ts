@@ -41,12 +41,12 @@ export const demoArticles: Record<DemoLang, DemoArticle> = {
     title: 'Sur l’Orave, trois pays négocient chaque goutte d’un fleuve qui s’épuise',
     standfirst:
       'À l’approche de la saison sèche, les États riverains de l’Orave reprennent à Tessenra des pourparlers ' +
-      'suspendus depuis deux ans. En jeu : le remplissage d’un barrage géant en amont et la survie des rizières ' +
+      'suspendus depuis deux ans. En jeu\u00a0: le remplissage d’un barrage géant en amont et la survie des rizières ' +
       'du delta.',
     byline: 'Par Inès Varenne, envoyée spéciale à Tessenra',
     dateline: 'Publié le 14 octobre · 6 min de lecture',
     figureCaption:
-      'Le cours de l’Orave, du plateau de Kessir au delta : le barrage de Haute-Sella retient désormais ' +
+      'Le cours de l’Orave, du plateau de Kessir au delta\u00a0: le barrage de Haute-Sella retient désormais ' +
       'près d’un tiers du débit de la saison sèche.',
     map: {
       label: 'Carte schématique du cours de l’Orave',
@@ -59,33 +59,33 @@ export const demoArticles: Record<DemoLang, DemoArticle> = {
     before: [
       'Dans la grande salle de l’ancien palais des douanes de Tessenra, les cartes ont été punaisées au mur ' +
         'comme pour un état-major. Depuis lundi, les délégations des trois pays que traverse l’Orave y ' +
-        'négocient, à huis clos, un texte que tous disent vouloir et qu’aucun n’a encore signé : un calendrier ' +
+        'négocient, à huis clos, un texte que tous disent vouloir et qu’aucun n’a encore signé\u00a0: un calendrier ' +
         'de remplissage du barrage de Haute-Sella, achevé il y a dix-huit mois sur le cours supérieur du fleuve.',
       'Pour le pays d’amont, l’ouvrage est une promesse d’électricité pour des millions de foyers encore ' +
-        'privés de réseau. Pour les deux pays d’aval, c’est une menace : l’an dernier, pendant les huit semaines ' +
+        'privés de réseau. Pour les deux pays d’aval, c’est une menace\u00a0: l’an dernier, pendant les huit semaines ' +
         'les plus sèches, le débit mesuré à la frontière est tombé à moins de la moitié de sa moyenne ' +
         'historique. Dans le delta, les riziculteurs ont semé tard, et beaucoup n’ont rien récolté.',
-      '« Nous ne contestons pas le droit de construire, nous contestons le droit de décider seul du rythme », ' +
+      '«\u00a0Nous ne contestons pas le droit de construire, nous contestons le droit de décider seul du rythme\u00a0», ' +
         'résume un diplomate de la délégation d’aval, qui a requis l’anonymat faute d’être autorisé à parler ' +
         'pendant les discussions. La partie d’amont répond qu’elle a déjà ralenti deux fois le remplissage, et ' +
         'qu’elle ne peut pas suspendre indéfiniment un chantier financé par l’emprunt.',
     ],
     pullQuote:
-      '« Nous ne contestons pas le droit de construire, nous contestons le droit de décider seul du rythme. »',
+      '«\u00a0Nous ne contestons pas le droit de construire, nous contestons le droit de décider seul du rythme.\u00a0»',
     after: [
-      'Le compromis sur la table tient en un principe simple, mais difficile à chiffrer : en année sèche, le ' +
+      'Le compromis sur la table tient en un principe simple, mais difficile à chiffrer\u00a0: en année sèche, le ' +
         'remplissage serait plafonné pour garantir un débit minimal à la frontière. Tout dépend du seuil. ' +
-        '« Les modèles divergent de près de 20 % selon qu’on retient les séries des années 1990 ou celles de ' +
-        'la dernière décennie, bien plus chaude », explique Mariam Oudaï, hydrologue à l’université de ' +
+        '«\u00a0Les modèles divergent de près de 20 % selon qu’on retient les séries des années 1990 ou celles de ' +
+        'la dernière décennie, bien plus chaude\u00a0», explique Mariam Oudaï, hydrologue à l’université de ' +
         'Tessenra, qui conseille les médiateurs.',
       'Une commission mixte, dotée de ses propres stations de mesure, vérifierait les débits en temps réel. ' +
-        'C’est là que bloque la discussion : le pays d’amont accepte le partage des données, pas l’installation ' +
+        'C’est là que bloque la discussion\u00a0: le pays d’amont accepte le partage des données, pas l’installation ' +
         'de capteurs étrangers sur son territoire. Une solution intermédiaire — des stations gérées par un ' +
         'organisme régional, aux relevés publiés chaque jour — circule depuis mardi dans les couloirs.',
       'Les médiateurs se donnent jusqu’à la fin du mois. Au-delà, la saison sèche aura commencé, et chaque ' +
-        'semaine de désaccord se comptera en hectares non semés. « Personne ici ne veut être celui qui a fait ' +
+        'semaine de désaccord se comptera en hectares non semés. «\u00a0Personne ici ne veut être celui qui a fait ' +
         'échouer l’accord, confie un membre d’une délégation. Mais personne ne veut non plus être celui qui a ' +
-        'trop cédé. »',
+        'trop cédé.\u00a0»',
     ],
     ask: {
       headline: 'Aucune nouvelle n’est une mauvaise nouvelle',

@@ -36,7 +36,7 @@ export interface PageWords {
 
 export const pageWords: Record<PageLang, PageWords> = {
   fr: {
-    testMode: 'Mode test — stripe-local, une doublure de Stripe : aucun argent réel ne circule.',
+    testMode: 'Mode test — stripe-local, une doublure de Stripe\u00a0: aucun argent réel ne circule.',
     checkoutTitle: 'Paiement',
     once: 'une fois',
     every: { day: 'par jour', week: 'par semaine', month: 'par mois', year: 'par an' },
@@ -57,7 +57,7 @@ export const pageWords: Record<PageLang, PageWords> = {
     backToSite: 'Revenir au site',
     noSession: 'Session de paiement introuvable',
     badRequest: 'Requête invalide',
-    thanks: 'Merci !',
+    thanks: 'Merci\u202f!',
     portalTitle: 'Vos contributions',
     noSubscriptions: 'Aucune contribution récurrente.',
     status: {
