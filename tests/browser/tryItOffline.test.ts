@@ -199,6 +199,7 @@ describe('README « Try it offline », literally', () => {
           page.getByRole('button', { name: 'Soutenez-nous maintenant' }).click(),
         ]);
         await page.getByLabel('Adresse e-mail').fill('lectrice@example.fr');
+        await expectNoSeriousViolations(page, 'the stand-in’s checkout page');
       },
     );
     await step(
@@ -224,6 +225,7 @@ describe('README « Try it offline », literally', () => {
       '4. a refund in the stand-in’s control page shows on reload once the token has lived',
       async () => {
         await page.goto(`${standIn.url}/_control`);
+        await expectNoSeriousViolations(page, 'the stand-in’s control page');
         await Promise.all([
           page.waitForURL(`${standIn.url}/_control**`),
           page.getByRole('button', { name: 'Refund' }).click(),
@@ -264,6 +266,7 @@ describe('README « Try it offline », literally', () => {
           page.waitForURL(`${standIn.url}/**`),
           manage(page).getByRole('button', { name: 'Gérer mon soutien' }).click(),
         ]);
+        await expectNoSeriousViolations(page, 'the stand-in’s billing portal');
         await page.getByRole('button', { name: 'Annuler immédiatement' }).click();
         await page.getByText('terminée', { exact: true }).waitFor();
         await standIn.webhooks.idle();

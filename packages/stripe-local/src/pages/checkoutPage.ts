@@ -51,7 +51,7 @@ function render(
     w.checkoutTitle,
     `<div class="checkout">
 <section class="summary">
-<p class="item">${escapeHtml(item)}</p>
+<h1 class="item">${escapeHtml(item)}</h1>
 <p class="amount">${escapeHtml(formatAmount(amount, currency, lang))}</p>
 <p class="frequency">${escapeHtml(frequencyWords(w, extras?.recurring ?? null))}</p>
 <dl class="note" lang="en"><dt>session</dt><dd><code>${escapeHtml(session.id)}</code></dd>

@@ -69,7 +69,7 @@ export function isSameOriginPost(req: Request): boolean {
 }
 
 const styles = `
-:root{--ink:#1a1f36;--muted:#697386;--line:#e3e8ee;--brand:#635bff;--bg:#f6f9fc;--ok:#0e6245;--bad:#df1b41;--warn:#a05e03}
+:root{--ink:#1a1f36;--muted:#5e6878;--line:#e3e8ee;--brand:#554cf0;--bg:#f6f9fc;--ok:#0e6245;--bad:#df1b41;--warn:#a05e03}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif}
 .test-mode{margin:0;padding:.4rem 1rem;background:#ffde92;color:#5b3a00;font-size:13px;font-weight:600;text-align:center}
@@ -80,7 +80,7 @@ a{color:var(--brand)}
 .card{background:#fff;border:1px solid var(--line);border-radius:10px;padding:1.5rem;box-shadow:0 2px 5px rgba(60,66,87,.08)}
 .checkout{display:grid;grid-template-columns:1fr 1fr;gap:2rem;align-items:start}
 @media (max-width:44rem){.checkout{grid-template-columns:1fr}}
-.summary .item{color:var(--muted);margin:0}
+.summary .item{color:var(--muted);margin:0;font-size:1rem;font-weight:400}
 .summary .amount{font-size:2.25rem;font-weight:700;margin:.25rem 0 0;letter-spacing:-.01em}
 .summary .frequency{color:var(--muted);margin:0 0 1rem}
 .summary dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:1.5rem 0 0;padding-top:1rem;border-top:1px solid var(--line);font-size:13px}
