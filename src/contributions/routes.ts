@@ -47,6 +47,12 @@ const bannerConfigSchema = z
         description: "What the script needs of the paywall (the meter's counting is the service's)",
       }),
   })
+  .extend({
+    accessTokenTtlS: z.number().int().openapi({
+      description:
+        'How long an access token lives (seconds): the script renews one in its last quarter, at most 5 min',
+    }),
+  })
   .openapi('BannerConfig', {
     description: 'Amounts in minor units; tier thresholds are monthly equivalents',
   });
@@ -70,6 +76,7 @@ export function contributionRoutes(deps: ContributionRouteDeps, openapi: OpenAPI
       ...config.policy.paywall,
       opensAtMonthly: paywallTier(config.policy).minMonthly,
     },
+    accessTokenTtlS: config.jwt.accessTokenTtlS,
   });
 
   openapi.registerPath({

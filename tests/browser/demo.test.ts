@@ -6,31 +6,17 @@
  * `UPDATE_SCREENSHOTS=1 npx jest tests/browser/demo.test.ts` rewrites the README's screenshots in docs/screenshots/.
  */
 import { mkdirSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type StripeLocal, startStripeLocal } from '@reader-support/stripe-local';
-import { type Browser, chromium, type Page, type Response } from 'playwright-core';
-import Stripe from 'stripe';
+import type { StripeLocal } from '@reader-support/stripe-local';
+import type { Page, Response } from 'playwright-core';
 import { systemClock } from '../../src/platform/clock';
-import { stripeApiVersion } from '../../src/platform/stripe';
 import { issueAccessToken } from '../../src/tokens/accessToken';
 import { loadKeyRing } from '../../src/tokens/keyRing';
-import { buildSupportScript } from '../../web/build';
-import { createTestApp, type TestApp } from '../helpers/app';
-import { chromiumArgs, chromiumPath } from './harness';
+import type { TestApp } from '../helpers/app';
+import { type OfflineDemo, serviceRequests, startOfflineDemo, step } from './offlineDemo';
 
 const screenshotsDir = join(__dirname, '..', '..', 'docs', 'screenshots');
 const updateScreenshots = process.env.UPDATE_SCREENSHOTS === '1';
-
-/** Runs one step of a reader's journey; a failure names the step, so a red run says where the flow broke. */
-async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw new Error(`step "${name}" failed: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
 
 async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
   if (!updateScreenshots) return;
@@ -45,60 +31,19 @@ const decisionOf = (page: Page) =>
   page.evaluate<string | null>("document.documentElement.getAttribute('data-support-decision')");
 
 describe('the offline demo in a browser', () => {
+  let demo: OfflineDemo;
   let t: TestApp;
   let standIn: StripeLocal;
-  let server: Server;
   let serviceUrl: string;
-  let browser: Browser;
 
   beforeAll(async () => {
-    await buildSupportScript();
-    let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end();
-    server = createServer((req, res) => handler(req, res));
-    await new Promise<void>((listening) => server.listen(0, listening));
-    const port = (server.address() as AddressInfo).port;
-    serviceUrl = `http://localhost:${port}`;
-    standIn = await startStripeLocal({
-      webhookUrl: `http://127.0.0.1:${port}/v1/webhooks/stripe`,
-      // The service below keeps real time, as the launched one does.
-      signatureTime: 'real',
-    });
-    t = await createTestApp({
-      clock: systemClock,
-      stripe: new Stripe(standIn.apiKey, {
-        apiVersion: stripeApiVersion,
-        ...standIn.sdkConfig,
-        maxNetworkRetries: 0,
-        telemetry: false,
-      }),
-      env: {
-        NODE_ENV: 'development',
-        PUBLIC_URL: serviceUrl,
-        SITE_ORIGINS: serviceUrl,
-        STRIPE_SECRET_KEY: standIn.apiKey,
-        STRIPE_API_URL: standIn.url,
-        STRIPE_WEBHOOK_SECRETS: standIn.webhookSecret,
-      },
-    });
-    handler = t.app;
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+    demo = await startOfflineDemo();
+    ({ t, standIn, serviceUrl } = demo);
   }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await standIn?.close();
-    server?.closeAllConnections();
-    await new Promise<void>((closed) => (server ? server.close(() => closed()) : closed()));
-    await t?.close();
-  });
+  afterAll(() => demo?.close());
 
   /** A reader's browser; its language is what Stripe's pages fall back on when the service names none (the portal). */
-  async function newReader(locale = 'fr-FR'): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 1100 }, locale });
-    // Nothing leaves the machine: only loopback answers.
-    await context.route(/^(?!http:\/\/(127\.0\.0\.1|localhost):)/, (route) => route.abort());
-    return context.newPage();
-  }
+  const newReader = (locale = 'fr-FR'): Promise<Page> => demo.newReader({ locale });
 
   /** The banner's claim on the page Checkout returned to (null if it made none within 15 s). */
   const claimAnswer = (page: Page) =>
@@ -246,12 +191,7 @@ describe('the offline demo in a browser', () => {
 
   test('a reader reads three premium episodes, the fourth is walled, gives €10 a month and it opens, with no request on reload', async () => {
     const page = await newReader();
-    const requests: string[] = [];
-    page.on('request', (request) => {
-      const url = new URL(request.url());
-      if (url.origin === serviceUrl && url.pathname.startsWith('/v1/'))
-        requests.push(`${request.method()} ${url.pathname}`);
-    });
+    const requests = serviceRequests(page, serviceUrl);
     const state = (n: number) => page.locator(`[data-premium="orave-${n}"]`);
     const stateOf = async (n: number) => {
       await state(n)
@@ -323,12 +263,7 @@ describe('the offline demo in a browser', () => {
 
   test('a €5-a-month supporter meets the wall and raises the same contribution to €10: one subscription, the difference paid once, the episode opens', async () => {
     const page = await newReader();
-    const requests: string[] = [];
-    page.on('request', (request) => {
-      const url = new URL(request.url());
-      if (url.origin === serviceUrl && url.pathname.startsWith('/v1/'))
-        requests.push(`${request.method()} ${url.pathname}`);
-    });
+    const requests = serviceRequests(page, serviceUrl);
     const episode = page.locator('[data-premium="orave-4"]');
     const stateOf4 = async () => {
       await episode

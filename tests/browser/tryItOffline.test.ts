@@ -7,105 +7,40 @@
  * Each page a reader or finance sees is checked with axe-core: no serious or critical violation, in French and English.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type StripeLocal, startStripeLocal } from '@reader-support/stripe-local';
+import type { StripeLocal } from '@reader-support/stripe-local';
 import { simpleParser } from 'mailparser';
-import pino from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import Stripe from 'stripe';
-import { buildApp } from '../../src/app';
-import { createMailer } from '../../src/mail/mailer';
+import type { Page } from 'playwright-core';
 import { systemClock } from '../../src/platform/clock';
-import { stripeApiVersion } from '../../src/platform/stripe';
-import { offlineServiceEnv } from '../../tools/launcher/plan';
-import { buildSupportScript } from '../../web/build';
-import { createTestApp, type TestApp } from '../helpers/app';
+import { demoAccessTokenTtlS } from '../../tools/launcher/plan';
 import { seriousViolations } from './axe';
-import { chromiumArgs, chromiumPath } from './harness';
+import { type OfflineDemo, startOfflineDemo, step } from './offlineDemo';
 
 jest.setTimeout(120_000);
 
 const adminKey = 'try-it-offline-admin-key';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const tokenLifetimeS = Number(demoAccessTokenTtlS);
 
-/** Runs one step of the README; a failure names the step. */
-async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw new Error(`step "${name}" failed: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
-let t: TestApp;
+let demo: OfflineDemo;
 let standIn: StripeLocal;
-let server: Server;
 let serviceUrl: string;
-let browser: Browser;
-let outbox: string;
-let tokenLifetimeS: number;
 /** How far the service's clock is ahead of real time (moved with the readers' browser clocks). */
 let serviceAheadMs = 0;
 
 beforeAll(async () => {
-  await buildSupportScript();
-  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end();
-  server = createServer((req, res) => handler(req, res));
-  await new Promise<void>((listening) => server.listen(0, listening));
-  const port = (server.address() as AddressInfo).port;
-  serviceUrl = `http://localhost:${port}`;
-  standIn = await startStripeLocal({
-    webhookUrl: `http://127.0.0.1:${port}/v1/webhooks/stripe`,
-    signatureTime: 'real',
-  });
-  const env = offlineServiceEnv(
-    {
-      NODE_ENV: 'development',
-      PUBLIC_URL: serviceUrl,
-      SITE_ORIGINS: serviceUrl,
-      API_KEYS: `demo-admin:admin:${sha256(adminKey)}`,
-    },
-    standIn,
-  );
-  tokenLifetimeS = Number(env.ACCESS_TOKEN_TTL_S);
-  t = await createTestApp({
+  demo = await startOfflineDemo({
+    env: { API_KEYS: `demo-admin:admin:${sha256(adminKey)}` },
     clock: { now: () => systemClock.now() + serviceAheadMs },
-    stripe: new Stripe(standIn.apiKey, {
-      apiVersion: stripeApiVersion,
-      ...standIn.sdkConfig,
-      maxNetworkRetries: 0,
-      telemetry: false,
-    }),
-    env,
   });
-  const dataDir = mkdtempSync(join(tmpdir(), 'rs-try-offline-'));
-  outbox = join(dataDir, 'outbox');
-  handler = buildApp({
-    ...t.deps,
-    mailer: createMailer({ smtpUrl: null, dataDir, publicUrl: serviceUrl }, pino({ level: 'silent' })),
-  });
-  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  ({ standIn, serviceUrl } = demo);
 }, 60_000);
+afterAll(() => demo?.close());
 
-afterAll(async () => {
-  await browser?.close();
-  await standIn?.close();
-  server?.closeAllConnections();
-  await new Promise<void>((closed) => (server ? server.close(() => closed()) : closed()));
-  await t?.close();
-});
-
-/** A reader's browser: nothing leaves the machine, and its clock can be moved on. */
-async function newReader(locale = 'fr-FR'): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 900 }, locale });
-  await context.route(/^(?!http:\/\/(127\.0\.0\.1|localhost):)/, (route) => route.abort());
-  await context.clock.install();
-  return context.newPage();
-}
+/** A reader's browser, its clock on the service's time, to be moved on with it. */
+const newReader = (locale = 'fr-FR'): Promise<Page> =>
+  demo.newReader({ locale, height: 900, clockAt: systemClock.now() + serviceAheadMs });
 
 const decisionOf = (page: Page) =>
   page.evaluate<string | null>("document.documentElement.getAttribute('data-support-decision')");
@@ -159,10 +94,10 @@ async function codeFromOutbox(to: string): Promise<string> {
   for (let attempt = 0; attempt < 200; attempt++) {
     let files: string[] = [];
     try {
-      files = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
+      files = readdirSync(demo.outbox).filter((f) => f.endsWith('.eml'));
     } catch {}
     for (const file of files) {
-      const mail = await simpleParser(readFileSync(join(outbox, file)));
+      const mail = await simpleParser(readFileSync(join(demo.outbox, file)));
       const code = /\b(\d{6})\b/.exec(mail.text ?? '')?.[1];
       if (mail.to && JSON.stringify(mail.to).includes(to) && code) return code;
     }
@@ -234,8 +169,8 @@ describe('README « Try it offline », literally', () => {
         expect(standIn.webhooks.attempts.filter((a) => a.type === 'charge.refunded').at(-1)?.status).toBe(
           200,
         );
-        // The demo's tokens live a minute and are renewed on each page view: the renewal says the support is over.
-        await page.goto(`${serviceUrl}/demo`);
+        // The token the reader holds lives its (demo) minute; the next page view after it asks again: no more.
+        await reloadAfterTokenLifetime(page);
         await page.locator('html[data-support-decision=reader]').waitFor({ state: 'attached' });
         await ask(page).getByRole('button', { name: 'Soutenez-nous maintenant' }).waitFor();
         expect(await claimsOf(page)).toBeNull();

@@ -335,6 +335,7 @@ describe('GET /v1/config', () => {
         previewParagraphs: 2,
         opensAtMonthly: 1000,
       },
+      accessTokenTtlS: 3600,
     });
   });
 });

@@ -50,6 +50,9 @@ export async function loadBannerConfig(env: Environment): Promise<BannerConfig> 
     const answer = await callService(env, 'v1/config', { timeoutMs: configTimeoutMs });
     const config = (answer.status === 200 && parseConfig(answer.body)) || fallbackConfig;
     writeItem(storageKeys.opensWith, config.paywall.opensWith);
+    const lifetime = (answer.body as { accessTokenTtlS?: unknown } | null)?.accessTokenTtlS;
+    if (answer.status === 200 && typeof lifetime === 'number' && lifetime > 0)
+      writeItem(storageKeys.tokenLifetime, String(lifetime));
     return config;
   } catch {
     return fallbackConfig;
@@ -94,6 +97,12 @@ function parsePaywall(value: unknown): PaywallConfig {
       : defaultPaywall.previewParagraphs,
     opensAtMonthly: count(opensAtMonthly) ? (opensAtMonthly as number) : defaultPaywall.opensAtMonthly,
   };
+}
+
+/** The access tokens' lifetime (seconds) as the last config said it; an hour, the default, before any. */
+export function rememberedTokenLifetimeS(): number {
+  const remembered = Number(readItem(storageKeys.tokenLifetime));
+  return Number.isFinite(remembered) && remembered > 0 ? remembered : 3600;
 }
 
 /** The opening entitlement as the last config said it (remembered: an entitled reader's page asks for nothing). */

@@ -13,6 +13,8 @@ export const storageKeys = {
   meter: 'reader-support:meter',
   /** The entitlement that opens premium content, from the last `/v1/config`. */
   opensWith: 'reader-support:opens-with',
+  /** The access tokens' lifetime in seconds, from the last `/v1/config` (when to renew one). */
+  tokenLifetime: 'reader-support:token-lifetime',
 } as const;
 
 const cookieValue = /^[A-Za-z0-9._-]{1,4096}$/;

@@ -1,4 +1,5 @@
 import { type AccessClaims, hidesAsks, verifyAccessToken } from './accessToken';
+import { rememberedTokenLifetimeS } from './bannerConfig';
 import type { Environment } from './environment';
 import { callService, stringField } from './http';
 import { readItem, removeItem, storageKeys, writeItem, writeSiteCookie } from './storage';
@@ -6,7 +7,10 @@ import { readItem, removeItem, storageKeys, writeItem, writeSiteCookie } from '.
 /** What this browser's stored token says about the reader. */
 export type Decision = 'supporter' | 'reader';
 
-/** Below this much life left, a valid token is renewed in the background. */
+/**
+ * A valid token is renewed in its last five minutes, or in the last quarter of the service's token lifetime when that
+ * is shorter (the demo's minute), so a fresh token is used a while before a request is made for it.
+ */
 const refreshAheadMs = 5 * 60 * 1000;
 const refreshTimeoutMs = 5000;
 
@@ -62,7 +66,8 @@ export async function decideFromStoredToken(
   if (token === null) return 'reader';
   const verdict = await verifyAccessToken(token, env, Date.now());
   if (verdict.ok) {
-    if (verdict.claims.exp * 1000 - Date.now() < refreshAheadMs) {
+    const ahead = Math.min(refreshAheadMs, (rememberedTokenLifetimeS() * 1000) / 4);
+    if (verdict.claims.exp * 1000 - Date.now() < ahead) {
       void refreshAccessToken(env)
         .then(async (outcome) => {
           if (outcome === 'unreachable') return;
