@@ -30,6 +30,7 @@ import { siteUserMeters } from './paywall/siteUserMeter';
 import type { Clock } from './platform/clock';
 import { financePageIsolation, limitWrongApiKeys, siteCors } from './platform/crossOrigin';
 import { notFoundMiddleware, problemMiddleware } from './platform/errors';
+import { faviconRoutes } from './platform/favicon';
 import { requestLogging } from './platform/http';
 import { type Logger, usesPrettyLogs } from './platform/logger';
 import { createMetrics, type Metrics } from './platform/metrics';
@@ -163,6 +164,7 @@ export function composeApp(deps: AppDeps): { app: Express; openapi: OpenAPIRegis
 
   app.use(express.json({ limit: jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(operatorRoutes({ config, redis: deps.redis, metrics }, openapi));
+  app.use(faviconRoutes(config.theme, openapi));
   app.use(supporterRoutes({ config, clock: deps.clock, repository }, openapi));
   app.use(paywallRoutes({ config, paywall: services.paywall, metrics: metrics.paywall }, openapi));
   // The act side of finance (admin keys; the audit list also finance): repairs, erasure and explanations, audited.

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { pageTheme, parseHexColour, type Theme } from './platform/theme';
 import { defaultPolicy, isTimeZone, loadPolicyFile, type SupportPolicy } from './policy/policy';
 import { z } from './zod';
 
@@ -58,6 +59,15 @@ const mailFrom = z.string().transform((value, ctx) => {
     return z.NEVER;
   }
   return mailbox;
+});
+
+const hexColour = z.string().transform((value, ctx) => {
+  const hex = parseHexColour(value);
+  if (!hex) {
+    ctx.addIssue({ code: 'custom', message: 'expected a hex colour, #rrggbb or #rgb (such as #0b3d91)' });
+    return z.NEVER;
+  }
+  return hex;
 });
 
 const apiKeyRoles = ['site', 'finance', 'admin'] as const;
@@ -132,6 +142,7 @@ const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: positiveInt.min(100).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEMO_PAGE: z.enum(['on', 'off']).optional(),
+  THEME_ACCENT: hexColour.optional(),
   EVENT_RETENTION_DAYS: positiveInt.max(36_500).optional(),
 });
 
@@ -198,6 +209,11 @@ export interface Config {
   dataDir: string;
   /** `GET /demo`, the demo article with the ask (`DEMO_PAGE`): on by default outside production, off in it. */
   demoPage: boolean;
+  /**
+   * The palette of the service's own pages (sign-in, /admin, the icon): the banner's, with `THEME_ACCENT` as the
+   * accent when set; the text on the accent is picked to keep 4.5:1.
+   */
+  theme: Theme;
 }
 
 /** Parses the environment into a Config, or throws a ConfigError naming every variable that is wrong. */
@@ -298,6 +314,7 @@ export function loadConfig(env: Env): Config {
     logLevel: e.LOG_LEVEL,
     dataDir: '.data',
     demoPage: e.DEMO_PAGE === undefined ? !production : e.DEMO_PAGE === 'on',
+    theme: pageTheme(e.THEME_ACCENT),
   };
 }
 

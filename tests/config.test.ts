@@ -162,6 +162,21 @@ describe('configuration', () => {
     }
   });
 
+  it("THEME_ACCENT sets the pages' accent, with readable text on it; anything but a hex colour is refused, naming it", () => {
+    expect(loadConfig({}).theme).toMatchObject({ accent: '#0b3d91', onAccent: '#ffffff' });
+    expect(loadConfig({ THEME_ACCENT: '#C70000' }).theme).toMatchObject({
+      accent: '#c70000',
+      onAccent: '#ffffff',
+    });
+    // A light accent gets dark text, never white at under 4.5:1.
+    expect(loadConfig({ THEME_ACCENT: '#fc0' }).theme).toMatchObject({
+      accent: '#ffcc00',
+      onAccent: '#1a1a1a',
+    });
+    for (const bad of ['red', '#12345', '0b3d91', '#0b3d91;}body{display:none', 'var(--x)', ''])
+      expect(configError({ THEME_ACCENT: bad })).toContain('THEME_ACCENT: expected a hex colour');
+  });
+
   it('a valid policy file replaces the default', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rs-policy-'));
     const file = join(dir, 'policy.json');

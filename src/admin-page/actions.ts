@@ -7,7 +7,7 @@ import { pickLocale } from '../signin/messages';
 import type { AdminPageDeps } from './deps';
 import { type AdminView, adminViews, pageHref, refusedPage } from './layout';
 import { type AdminSession, csrfMatches } from './session';
-import { adminWords } from './words';
+import { adminWords, type PageMessage } from './words';
 
 interface ActionDeps extends AdminPageDeps {
   sameOrigin: (req: Request) => boolean;
@@ -30,7 +30,7 @@ export function adminActionRoutes(deps: ActionDeps): Router {
   /** Checks the request and runs the action; a refusal is a 403 page, an outcome a message on the page. */
   function action(
     roles: readonly ApiKeyRole[],
-    run: (session: AdminSession, body: Body, req: Request) => Promise<string>,
+    run: (session: AdminSession, body: Body, req: Request) => Promise<PageMessage | ''>,
   ): RequestHandler[] {
     return [
       deps.form,
@@ -38,7 +38,11 @@ export function adminActionRoutes(deps: ActionDeps): Router {
         const body = (req.body ?? {}) as Body;
         const locale = pickLocale(text(body, 'lang'), req.headers['accept-language']);
         const w = adminWords[locale];
-        const refuse = () => void res.status(403).type('html').send(refusedPage(locale, w.forbidden));
+        const refuse = () =>
+          void res
+            .status(403)
+            .type('html')
+            .send(refusedPage(deps.config.theme, locale, w.forbidden));
         if (!deps.sameOrigin(req)) return refuse();
         const session = await sessions.find(req);
         if (!session || !csrfMatches(session.csrf, body.csrf)) return refuse();
@@ -53,11 +57,14 @@ export function adminActionRoutes(deps: ActionDeps): Router {
             await sessions.end(res, session);
             return void res.redirect(303, `/admin?lang=${locale}`);
           }
-          await sessions.flash(session, { ok: true, text: message });
+          await sessions.flash(session, { ok: true, ...message });
         } catch (error) {
-          const detail =
-            error instanceof ConfirmMismatch ? w.confirmMismatch : w.failed(toAppError(error).detail);
-          await sessions.flash(session, { ok: false, text: detail });
+          const problem = toAppError(error);
+          const failure =
+            error instanceof ConfirmMismatch
+              ? { text: w.confirmMismatch }
+              : w.failed(problem.code, problem.detail);
+          await sessions.flash(session, { ok: false, ...failure });
         }
         // Back to the dates the form was posted from, when it says.
         const dates = Object.fromEntries(
@@ -79,8 +86,9 @@ export function adminActionRoutes(deps: ActionDeps): Router {
     action(['admin'], async (session, body, req) => {
       const id = String(req.params.id);
       const o = await deps.actions.replay(session.caller, id);
-      const message = wordsOf(body).replayed(id, o.before, o.after, o.changed);
-      return o.error ? `${message} ${o.error}` : message;
+      const w = wordsOf(body);
+      const message = w.replayed(id, w.statuses[o.before], w.statuses[o.after], o.changed);
+      return o.error ? w.withDetail(message, o.error) : { text: message };
     }),
   );
 
@@ -92,7 +100,9 @@ export function adminActionRoutes(deps: ActionDeps): Router {
       const report = await deps.actions.backfill(session.caller, since, () =>
         Date.parse(/(Z|[+-]\d\d:\d\d)$/.test(since) ? since : `${since}Z`),
       );
-      return wordsOf(body).backfilled(report.applied, report.alreadyApplied, report.ignored, report.failed);
+      return {
+        text: wordsOf(body).backfilled(report.applied, report.alreadyApplied, report.ignored, report.failed),
+      };
     }),
   );
 
@@ -104,7 +114,8 @@ export function adminActionRoutes(deps: ActionDeps): Router {
         session.caller,
         Object.fromEntries(fields.map((name) => [name, text(body, name)])),
       );
-      return wordsOf(body).acknowledged(d.id);
+      const w = wordsOf(body);
+      return { text: w.acknowledged(w.kinds[d.kind], d.date, d.source) };
     }),
   );
 
@@ -112,7 +123,7 @@ export function adminActionRoutes(deps: ActionDeps): Router {
     '/admin/reconciliation/close',
     action(['admin'], async (session, body) => {
       const closed = await deps.actions.close(session.caller, { month: text(body, 'month') });
-      return wordsOf(body).monthClosed(closed.month, closed.sha256);
+      return { text: wordsOf(body).monthClosed(closed.month, closed.sha256) };
     }),
   );
 
@@ -122,7 +133,7 @@ export function adminActionRoutes(deps: ActionDeps): Router {
       const id = text(body, 'supporterId');
       if (text(body, 'confirm') !== id) throw new ConfirmMismatch();
       const r = await deps.actions.erase(session.caller, id);
-      return wordsOf(body).erased(id, r.erased.events);
+      return { text: wordsOf(body).erased(id, r.erased.events) };
     }),
   );
 

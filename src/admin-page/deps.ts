@@ -8,7 +8,7 @@ import type { AdminSessions } from './session';
 
 /** What the finance page takes from the composition root. */
 export interface AdminPageDeps {
-  config: Pick<Config, 'apiKeys' | 'publicUrl' | 'reconciliationTz'>;
+  config: Pick<Config, 'apiKeys' | 'publicUrl' | 'reconciliationTz' | 'theme'>;
   clock: Clock;
   sessions: AdminSessions;
   events: EventLogReader;

@@ -45,6 +45,7 @@ export function adminPageRoutes(deps: AdminPageDeps, openapi: OpenAPIRegistry): 
   const router = Router();
   const { sessions, events } = deps;
   const publicOrigin = new URL(deps.config.publicUrl).origin;
+  const { theme } = deps.config;
   const tz = deps.config.reconciliationTz;
   /** A form post from our own page: the browser's Origin (and Sec-Fetch-Site when sent) say so. */
   const sameOrigin = (req: Request) => {
@@ -90,12 +91,23 @@ export function adminPageRoutes(deps: AdminPageDeps, openapi: OpenAPIRegistry): 
     const body = (req.body ?? {}) as Record<string, unknown>;
     const locale = localeOf(req, body.lang);
     const w = adminWords[locale];
-    if (!sameOrigin(req)) return void res.status(403).type('html').send(refusedPage(locale, w.forbidden));
+    if (!sameOrigin(req))
+      return void res
+        .status(403)
+        .type('html')
+        .send(refusedPage(theme, locale, w.forbidden));
     const key = typeof body.key === 'string' ? body.key.trim().slice(0, 200) : '';
     const caller = key ? identifyApiKey(deps.config.apiKeys, key) : null;
-    if (!caller) return void res.status(401).type('html').send(loginPage(locale, w.wrongKey));
+    if (!caller)
+      return void res
+        .status(401)
+        .type('html')
+        .send(loginPage(theme, locale, w.wrongKey));
     if (caller.role !== 'finance' && caller.role !== 'admin')
-      return void res.status(403).type('html').send(loginPage(locale, w.siteKey));
+      return void res
+        .status(403)
+        .type('html')
+        .send(loginPage(theme, locale, w.siteKey));
     await sessions.start(res, caller);
     res.redirect(303, `/admin?lang=${locale}`);
   });
@@ -105,12 +117,12 @@ export function adminPageRoutes(deps: AdminPageDeps, openapi: OpenAPIRegistry): 
   router.get('/admin', async (req, res) => {
     const locale = localeOf(req);
     const session = await sessions.find(req);
-    if (!session) return void res.type('html').send(loginPage(locale, null));
+    if (!session) return void res.type('html').send(loginPage(theme, locale, null));
     const asked = param(req, 'view');
     const view: AdminView = (adminViews as readonly string[]).includes(asked)
       ? (asked as AdminView)
       : 'reconciliation';
-    const ctx: PageContext = { locale, words: adminWords[locale], session, view };
+    const ctx: PageContext = { locale, theme, words: adminWords[locale], session, view };
     const content =
       view === 'reconciliation'
         ? await reconciliationContent(ctx, req)
@@ -140,7 +152,8 @@ export function adminPageRoutes(deps: AdminPageDeps, openapi: OpenAPIRegistry): 
     try {
       return reconciliationView(ctx, { from, to, report: await runReconciliation(from, to), error: null });
     } catch (error) {
-      return reconciliationView(ctx, { from, to, report: null, error: toAppError(error).detail });
+      const { code, detail } = toAppError(error);
+      return reconciliationView(ctx, { from, to, report: null, error: { code, detail } });
     }
   }
 
@@ -186,7 +199,7 @@ export function adminPageRoutes(deps: AdminPageDeps, openapi: OpenAPIRegistry): 
       res
         .status(401)
         .type('html')
-        .send(loginPage(localeOf(req), null));
+        .send(loginPage(theme, localeOf(req), null));
     return session;
   };
 

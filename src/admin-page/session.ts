@@ -66,15 +66,22 @@ export function adminSessions(redis: RedisClient, prefix: string) {
     },
 
     /** A message shown once, on the next page. */
-    async flash(session: AdminSession, message: { ok: boolean; text: string }): Promise<void> {
+    async flash(session: AdminSession, message: FlashMessage): Promise<void> {
       await redis.set(`${keyOf(session.id)}:flash`, JSON.stringify(message), 'EX', 300);
     },
 
-    async takeFlash(session: AdminSession): Promise<{ ok: boolean; text: string } | null> {
+    async takeFlash(session: AdminSession): Promise<FlashMessage | null> {
       const text = await redis.getdel(`${keyOf(session.id)}:flash`);
-      return text ? (JSON.parse(text) as { ok: boolean; text: string }) : null;
+      return text ? (JSON.parse(text) as FlashMessage) : null;
     },
   };
 }
 
 export type AdminSessions = ReturnType<typeof adminSessions>;
+
+/** A message for the next page, in its language; `detail`: technical text in English (a problem's detail). */
+export interface FlashMessage {
+  ok: boolean;
+  text: string;
+  detail?: string;
+}

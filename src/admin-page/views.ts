@@ -3,9 +3,11 @@ import type { EventRow } from '../finance/eventLogReader';
 import { monthDates } from '../finance/monthClose';
 import type { Reconciliation } from '../finance/reconciliation';
 import { formatMinor } from '../finance/reconciliationReport';
+import type { ProblemCode } from '../platform/errors';
 import { escapeHtml as h } from '../platform/html';
-import { eventStatuses } from '../webhooks/eventLog';
-import { actionFields, type PageContext, pageHref } from './layout';
+import { type EventStatus, eventStatuses } from '../webhooks/eventLog';
+import { actionFields, coded, messageHtml, type PageContext, pageHref, technical } from './layout';
+import type { AdminWords } from './words';
 
 /** The four views of the signed-in page. Amounts are shown exactly from integer minor units. */
 
@@ -16,8 +18,14 @@ export interface ReconciliationView {
   from: string;
   to: string;
   report: Reconciliation | null;
-  error: string | null;
+  /** Why there is no report: the problem's code and its (English) detail. */
+  error: { code: ProblemCode; detail: string } | null;
 }
+
+const status = (w: AdminWords, s: string) =>
+  coded((eventStatuses as readonly string[]).includes(s) ? w.statuses[s as EventStatus] : undefined, s);
+const label = (labels: Record<string, string>, code: string) =>
+  Object.hasOwn(labels, code) ? labels[code] : undefined;
 
 export function reconciliationView(ctx: PageContext, v: ReconciliationView): string {
   const w = ctx.words;
@@ -30,8 +38,10 @@ export function reconciliationView(ctx: PageContext, v: ReconciliationView): str
   <button type="submit" class="quiet">${h(w.show)}</button>
   · <a href="${h(csv)}" download>${h(w.download)}</a>
 </form>`;
-  if (!v.report)
-    return `${form}<p class="flash error" role="alert">${h(w.reconciliationFailed(v.error ?? ''))}</p>`;
+  if (!v.report) {
+    const failure = w.reconciliationFailed(v.error?.code ?? 'internal', v.error?.detail ?? '');
+    return `${form}<div class="flash error" role="alert">${messageHtml(w, failure)}</div>`;
+  }
   const r = v.report;
   const differing = new Map<string, number>();
   for (const d of r.differences)
@@ -47,7 +57,7 @@ export function reconciliationView(ctx: PageContext, v: ReconciliationView): str
     })
     .join('\n');
   const side = (s: { amount: number; currency: string; fee: number | null } | null) =>
-    s ? h(`${m(s.amount, s.currency)}${s.fee === null ? '' : ` (${c.fees}: ${m(s.fee, s.currency)})`}`) : '—';
+    s ? h(`${m(s.amount, s.currency)}${s.fee === null ? '' : ` ${w.fee(m(s.fee, s.currency))}`}`) : '—';
   const isAdmin = ctx.session.caller.role === 'admin';
   const explanation = (d: Reconciliation['differences'][number]) => {
     if (d.acknowledgement)
@@ -67,12 +77,13 @@ ${Object.entries(hidden)
 <input name="reason" required minlength="3" maxlength="500" aria-label="${h(`${w.reason} — ${d.id}`)}" placeholder="${h(w.reason)}">
 <button type="submit">${h(w.acknowledge)}</button></form>`;
   };
+  // The kind and the explanation in the page's language; the codes and the API's English detail in titles.
   const diffs = r.differences
     .map(
       (
         d,
-      ) => `<tr class="${d.acknowledgement ? 'acknowledged' : 'differs'}" data-difference="${h(d.id)}"><th scope="row">${h(d.date)}</th><td>${h(d.kind)}</td><td>${h(d.source ?? '—')}</td>
-<td>${side(d.ledger)}</td><td>${side(d.stripe)}</td><td>${h(d.detail)}</td><td>${explanation(d)}</td></tr>`,
+      ) => `<tr class="${d.acknowledgement ? 'acknowledged' : 'differs'}" data-difference="${h(d.id)}"><th scope="row">${h(d.date)}</th><td>${coded(w.kinds[d.kind], d.kind)}</td><td>${h(d.source ?? '—')}</td>
+<td>${side(d.ledger)}</td><td>${side(d.stripe)}</td><td title="${h(d.detail)}">${h(d.facts ? w.explain(d.facts) : w.explainKind[d.kind])}</td><td>${explanation(d)}</td></tr>`,
     )
     .join('\n');
   const month = monthDates(v.from.slice(0, 7));
@@ -106,7 +117,10 @@ export function eventsView(ctx: PageContext, v: EventsView): string {
   const c = w.cols;
   const f = v.filter;
   const statuses = ['', ...eventStatuses]
-    .map((s) => `<option value="${s}"${s === f.status ? ' selected' : ''}>${h(s || w.any)}</option>`)
+    .map(
+      (s) =>
+        `<option value="${s}"${s === f.status ? ' selected' : ''}>${h(s ? w.statuses[s as EventStatus] : w.any)}</option>`,
+    )
     .join('');
   const csvQuery = new URLSearchParams(Object.entries(f).filter(([, value]) => value !== ''));
   const isAdmin = ctx.session.caller.role === 'admin';
@@ -116,8 +130,8 @@ export function eventsView(ctx: PageContext, v: EventsView): string {
         e.status === 'failed' && isAdmin
           ? `<form class="inline" method="post" action="/admin/events/${h(e.id)}/replay">${actionFields(ctx)}<button type="submit" aria-label="${h(`${w.replay} ${e.id}`)}">${h(w.replay)}</button></form>`
           : '';
-      return `<tr class="${e.status === 'failed' ? 'failed' : ''}" data-event="${h(e.id)}"><th scope="row">${h(e.id)}</th><td>${h(e.type)}</td>
-<td data-status>${h(e.status)}</td><td>${h(iso(e.created))}</td><td>${h(e.error ?? '')}</td><td>${replay}</td></tr>`;
+      return `<tr class="${e.status === 'failed' ? 'failed' : ''}" data-event="${h(e.id)}"><th scope="row">${h(e.id)}</th><td>${coded(label(w.eventTypes, e.type), e.type)}</td>
+<td data-status="${h(e.status)}">${status(w, e.status)}</td><td>${h(iso(e.created))}</td><td>${e.error ? technical(w, e.error) : ''}</td><td>${replay}</td></tr>`;
     })
     .join('\n');
   const page = (params: Record<string, string | null>) =>
@@ -132,7 +146,7 @@ export function eventsView(ctx: PageContext, v: EventsView): string {
 </form>
 <p><a href="${h(pageHref(ctx.locale, { view: 'events', status: 'failed' }))}">${h(w.failedOnly)}</a>
  · <a href="/admin/events.csv?${h(csvQuery.toString())}" download>${h(w.download)}</a></p>
-${v.error ? `<p class="flash error" role="alert">${h(v.error)}</p>` : ''}
+${v.error ? `<div class="flash error" role="alert">${h(v.error)}</div>` : ''}
 ${
   v.rows.length === 0
     ? `<p>${h(w.noEvents)}</p>`
@@ -160,15 +174,47 @@ export function actionsView(ctx: PageContext, backfillSince: string): string {
 }
 
 export function auditView(ctx: PageContext, entries: AuditEntry[]): string {
-  const c = ctx.words.cols;
-  if (entries.length === 0) return `<p>${h(ctx.words.noAudit)}</p>`;
+  const w = ctx.words;
+  const c = w.cols;
+  if (entries.length === 0) return `<p>${h(w.noAudit)}</p>`;
+  const role = (r: string) => coded(label(w.roles, r), r);
   const rows = entries
     .map(
       (
         e,
-      ) => `<tr><th scope="row">${h(iso(e.at))}</th><td>${h(e.actor)} (${h(e.role)})</td><td>${h(e.action)}</td>
-<td>${h(e.target)}</td><td>${h(e.outcome)}</td><td><code>${h(JSON.stringify(e.details))}</code></td></tr>`,
+      ) => `<tr><th scope="row">${h(iso(e.at))}</th><td>${h(e.actor)} (${role(e.role)})</td><td>${coded(label(w.auditActions, e.action), e.action)}</td>
+<td>${auditTarget(w, e)}</td><td>${coded(label(w.outcomes, e.outcome), e.outcome)}</td><td>${auditDetails(w, e.details)}</td></tr>`,
     )
     .join('\n');
   return `<table id="audit"><thead><tr>${[c.at, c.actor, c.action, c.target, c.outcome, c.detail].map(th).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** What an action was about; a difference's id (`kind/ledger entry/stripe transaction`) with its kind's label. */
+function auditTarget(w: AdminWords, e: AuditEntry): string {
+  const [kind, ledgerEntry, stripeTransaction] = e.target.split('/');
+  const kindLabel = e.action === 'difference.acknowledge' ? label(w.kinds, kind ?? '') : undefined;
+  if (kindLabel === undefined || ledgerEntry === undefined || stripeTransaction === undefined)
+    return h(e.target);
+  return `<span title="${h(e.target)}" data-code="${h(e.target)}">${h(kindLabel)} · ${h(ledgerEntry)} / ${h(stripeTransaction)}</span>`;
+}
+
+/** An audit entry's details, each key labelled and each value in the page's language where it is a code. */
+function auditDetails(w: AdminWords, details: Record<string, unknown>): string {
+  const entries = Object.entries(details);
+  if (entries.length === 0) return '';
+  const value = (key: string, v: unknown): string => {
+    if (v === null || v === undefined) return '—';
+    if (typeof v === 'boolean') return h(v ? w.yes : w.no);
+    if (typeof v === 'number') return h(String(v));
+    if (typeof v !== 'string') return `<code>${h(JSON.stringify(v))}</code>`;
+    if (key === 'before' || key === 'after') return status(w, v);
+    if (key === 'kind') return coded(label(w.kinds, v), v);
+    // A problem's detail, an event's error: English text from the code.
+    if (key === 'detail' || key === 'error') return technical(w, v);
+    if (key === 'fingerprint' || key === 'sha256') return `<code>${h(v)}</code>`;
+    return h(v);
+  };
+  return `<dl class="details">${entries
+    .map(([key, v]) => `<div><dt>${coded(label(w.detailKeys, key), key)}</dt><dd>${value(key, v)}</dd></div>`)
+    .join('')}</dl>`;
 }

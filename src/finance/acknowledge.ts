@@ -1,6 +1,7 @@
 import type { Clock } from '../platform/clock';
 import { AppError } from '../platform/errors';
 import type { AcknowledgementStore } from './acknowledgements';
+import { attachFacts } from './matching';
 import type { Reconciler, ReportedDifference } from './reconciliation';
 
 export interface AcknowledgeDeps {
@@ -48,5 +49,5 @@ export async function acknowledgeDifference(
   }
   const acknowledgement = { by, at: deps.clock.now(), reason: request.reason };
   await deps.acknowledgements.save(found.id, { ...acknowledgement, fingerprint: found.fingerprint });
-  return { ...found, acknowledgement };
+  return attachFacts({ ...found, acknowledgement }, found.facts);
 }

@@ -1,6 +1,6 @@
 import type { BalanceTransactionShape } from '../stripe-events/balance';
 import { idOf } from '../stripe-events/shapes';
-import type { LedgerEntry, LedgerSettlement } from '../supporters/ledger';
+import type { LedgerEntry, LedgerEntryKind, LedgerSettlement } from '../supporters/ledger';
 import { localDate } from './days';
 
 /**
@@ -44,7 +44,68 @@ export interface Difference {
   ledger: { amount: number; currency: string; fee: number | null } | null;
   /** Stripe's figures, in the settlement currency. */
   stripe: { amount: number; currency: string; fee: number } | null;
+  /** The API's one-line explanation, in English (`describeDifference(facts)`). */
   detail: string;
+  /**
+   * What `detail` says, as data, for pages that explain it in their reader's language. Not enumerable: it is in
+   * neither the API's JSON, the CSV, a month close (and its SHA-256) nor the fingerprint. Absent on a difference
+   * read back from JSON (a close) or copied by a spread: `attachFacts` carries it over.
+   */
+  readonly facts?: DifferenceFacts;
+}
+
+/** What each kind of difference is about, beyond both sides' figures. */
+export type DifferenceFacts =
+  /** A ledger entry of this kind that Stripe's balance does not have. */
+  | { kind: 'missing_in_stripe'; entryKind: LedgerEntryKind }
+  /** A balance transaction of this type that the ledger does not have. */
+  | { kind: 'missing_in_ledger'; transactionType: string }
+  | {
+      kind: 'currency_differs';
+      ledgerCurrency: string;
+      /** The settlement currency the ledger copied from Stripe earlier, if any. */
+      settledCurrency: string | null;
+      stripeCurrency: string;
+    }
+  | {
+      kind: 'amount_differs';
+      /** The ledger's amount in Stripe's currency (converted at Stripe's rate when the currencies differ). */
+      expected: number;
+      currency: string;
+      /** The ledger's own amount and Stripe's rate, when it was converted. */
+      converted: { amount: number; currency: string; rate: number } | null;
+      stripeAmount: number;
+    }
+  | { kind: 'fee_differs'; ledgerFee: number; stripeFee: number; currency: string };
+
+/** Stripe's transaction types the ledger does not model: reported for an admin to explain, never replayed. */
+export const unmodelledTypes: ReadonlySet<string> = new Set(['payment_reversal', 'payment_unreconciled']);
+
+/** The API's English `detail` of a difference, from its facts (amounts in minor units, currencies as Stripe's codes). */
+export function describeDifference(f: DifferenceFacts): string {
+  switch (f.kind) {
+    case 'missing_in_stripe':
+      return `the ledger has a ${f.entryKind.replaceAll('_', ' ')} Stripe's balance does not`;
+    case 'missing_in_ledger':
+      return unmodelledTypes.has(f.transactionType)
+        ? `Stripe has a ${f.transactionType} of the reader's money, which the ledger does not record: explain it and acknowledge it`
+        : `Stripe has a ${f.transactionType} the ledger does not (a missed webhook? replay or backfill it)`;
+    case 'currency_differs':
+      return `the ledger has ${f.ledgerCurrency}${f.settledCurrency ? ` settled in ${f.settledCurrency}` : ''}, Stripe settled in ${f.stripeCurrency}`;
+    case 'amount_differs': {
+      const c = f.converted;
+      const converted = c ? ` (${c.amount} ${c.currency} at ${c.rate})` : '';
+      return `the ledger has ${f.expected} ${f.currency}${converted}, Stripe ${f.stripeAmount} ${f.currency}`;
+    }
+    case 'fee_differs':
+      return `the ledger has a fee of ${f.ledgerFee} ${f.currency}, Stripe ${f.stripeFee} ${f.currency}`;
+  }
+}
+
+/** Gives `difference` its facts, not enumerable (see `Difference.facts`); a missing one leaves it without. */
+export function attachFacts<T extends object>(difference: T, facts: DifferenceFacts | undefined): T {
+  if (facts) Object.defineProperty(difference, 'facts', { value: facts, enumerable: false });
+  return difference;
 }
 
 /**
@@ -136,7 +197,6 @@ export const readerMoneyTypes = new Set([
   'adjustment',
 ]);
 const refundFailureTypes = new Set(['refund_failure', 'payment_failure_refund']);
-const unmodelledTypes = new Set(['payment_reversal', 'payment_unreconciled']);
 
 /** What a key names: a Stripe object, by the kind of line it is for. */
 export type KeyKind =
@@ -228,30 +288,36 @@ export function compareMatch({ entry, txn }: Match, date: string): Difference[] 
         ? { amount: Math.round(entry.amount * rate), tolerance: 1 }
         : null;
   if (expected === null || (settled !== null && settled.currency !== txn.currency)) {
-    return [
-      {
-        ...base,
-        kind: 'currency_differs',
-        detail: `the ledger has ${entry.currency}${settled ? ` settled in ${settled.currency}` : ''}, Stripe settled in ${txn.currency}`,
-      },
-    ];
+    const facts: DifferenceFacts = {
+      kind: 'currency_differs',
+      ledgerCurrency: entry.currency,
+      settledCurrency: settled ? settled.currency : null,
+      stripeCurrency: txn.currency,
+    };
+    return [attachFacts({ ...base, kind: facts.kind, detail: describeDifference(facts) }, facts)];
   }
   const differences: Difference[] = [];
   if (Math.abs(expected.amount - txn.amount) > expected.tolerance) {
-    const converted =
-      txn.currency === entry.currency ? '' : ` (${entry.amount} ${entry.currency} at ${rate})`;
-    differences.push({
-      ...base,
+    const facts: DifferenceFacts = {
       kind: 'amount_differs',
-      detail: `the ledger has ${expected.amount} ${txn.currency}${converted}, Stripe ${txn.amount} ${txn.currency}`,
-    });
+      expected: expected.amount,
+      currency: txn.currency,
+      converted:
+        txn.currency === entry.currency || rate === null
+          ? null
+          : { amount: entry.amount, currency: entry.currency, rate },
+      stripeAmount: txn.amount,
+    };
+    differences.push(attachFacts({ ...base, kind: facts.kind, detail: describeDifference(facts) }, facts));
   }
   if (settled !== null && settled.fee !== txn.fee) {
-    differences.push({
-      ...base,
+    const facts: DifferenceFacts = {
       kind: 'fee_differs',
-      detail: `the ledger has a fee of ${settled.fee} ${txn.currency}, Stripe ${txn.fee} ${txn.currency}`,
-    });
+      ledgerFee: settled.fee,
+      stripeFee: txn.fee,
+      currency: txn.currency,
+    };
+    differences.push(attachFacts({ ...base, kind: facts.kind, detail: describeDifference(facts) }, facts));
   }
   return differences;
 }

@@ -11,9 +11,12 @@ import type { LedgerReader } from './ledgerReader';
 import {
   addToDay,
   agrees,
+  attachFacts,
   compareMatch,
   type DayTotals,
   type Difference,
+  type DifferenceFacts,
+  describeDifference,
   entryMatchKeys,
   type KeyKind,
   type MatchingEntry,
@@ -281,13 +284,14 @@ async function withAcknowledgements(
     const id = ids[i] as string;
     const fingerprint = differenceFingerprint(d);
     const ack = found.get(id);
-    return {
+    const reported: ReportedDifference = {
       ...d,
       id,
       fingerprint,
       acknowledgement:
         ack && ack.fingerprint === fingerprint ? { by: ack.by, at: ack.at, reason: ack.reason } : null,
     };
+    return attachFacts(reported, d.facts);
   });
 }
 
@@ -359,37 +363,42 @@ function addToStripeDay(days: Map<string, StripeDayTotals>, t: BalanceTransactio
 }
 
 function missingInStripe(entry: MatchingEntry, date: string): Difference {
-  return {
-    date,
-    kind: 'missing_in_stripe',
-    source:
-      entry.settlement?.source ??
-      entry.stripe.refundId ??
-      entry.stripe.disputeId ??
-      entry.stripe.chargeId ??
-      entry.stripe.paymentIntentId,
-    ledgerEntryId: entry.id,
-    stripeTransactionId: null,
-    ledger: { amount: entry.amount, currency: entry.currency, fee: entry.fee },
-    stripe: null,
-    detail: `the ledger has a ${entry.kind.replaceAll('_', ' ')} Stripe's balance does not`,
-  };
+  const facts: DifferenceFacts = { kind: 'missing_in_stripe', entryKind: entry.kind };
+  return attachFacts(
+    {
+      date,
+      kind: facts.kind,
+      source:
+        entry.settlement?.source ??
+        entry.stripe.refundId ??
+        entry.stripe.disputeId ??
+        entry.stripe.chargeId ??
+        entry.stripe.paymentIntentId,
+      ledgerEntryId: entry.id,
+      stripeTransactionId: null,
+      ledger: { amount: entry.amount, currency: entry.currency, fee: entry.fee },
+      stripe: null,
+      detail: describeDifference(facts),
+    },
+    facts,
+  );
 }
 
 function missingInLedger(txn: BalanceTransactionShape, date: string): Difference {
-  return {
-    date,
-    kind: 'missing_in_ledger',
-    source: idOf(txn.source),
-    ledgerEntryId: null,
-    stripeTransactionId: txn.id,
-    ledger: null,
-    stripe: { amount: txn.amount, currency: txn.currency, fee: txn.fee },
-    detail:
-      txn.type === 'payment_reversal' || txn.type === 'payment_unreconciled'
-        ? `Stripe has a ${txn.type} of the reader's money, which the ledger does not record: explain it and acknowledge it`
-        : `Stripe has a ${txn.type} the ledger does not (a missed webhook? replay or backfill it)`,
-  };
+  const facts: DifferenceFacts = { kind: 'missing_in_ledger', transactionType: txn.type };
+  return attachFacts(
+    {
+      date,
+      kind: facts.kind,
+      source: idOf(txn.source),
+      ledgerEntryId: null,
+      stripeTransactionId: txn.id,
+      ledger: null,
+      stripe: { amount: txn.amount, currency: txn.currency, fee: txn.fee },
+      detail: describeDifference(facts),
+    },
+    facts,
+  );
 }
 
 /** Reconciliation as the API, the page and the command ask for it: built once with the stores and Stripe. */

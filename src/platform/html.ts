@@ -1,14 +1,21 @@
-/** The service's few server-rendered pages (sign-in, the finance page, the demo) share these two pieces. */
+import { faviconHref } from './favicon';
+import { type Theme, themeCss } from './theme';
+
+/** The service's own server-rendered pages (sign-in, the finance page) share these pieces; the demo has its own. */
 
 /** Escapes text for HTML content and double- or single-quoted attributes. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** A whole HTML document: no scripts (the CSP forbids inline ones), one inline stylesheet. */
+/**
+ * A whole HTML document: no scripts (the CSP forbids inline ones), one inline stylesheet that starts with the
+ * theme's custom properties (`var(--rs-accent)`…), and the service's icon.
+ */
 export function htmlDocument(page: {
   lang: string;
   title: string;
+  theme: Theme;
   styles: string;
   body: string;
   index?: boolean;
@@ -19,7 +26,8 @@ export function htmlDocument(page: {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 ${page.index ? '' : '<meta name="robots" content="noindex">\n'}<title>${escapeHtml(page.title)}</title>
-<style>${page.styles}</style>
+<link rel="icon" href="${escapeHtml(faviconHref(page.theme))}" type="image/svg+xml">
+<style>${themeCss(page.theme)}${page.styles}</style>
 </head>
 <body>
 ${page.body}

@@ -1,4 +1,5 @@
 import { escapeHtml, htmlDocument } from '../platform/html';
+import type { Theme } from '../platform/theme';
 
 /** The words of the sign-in e-mail and page, in the languages the service speaks. */
 export const signInLocales = ['fr', 'en'] as const;
@@ -130,9 +131,10 @@ export function unknownAddressMail(locale: SignInLocale) {
 }
 
 /** The page the e-mailed link opens: a confirm button; opening it spends nothing (mail scanners fetch links). */
-export function signInPage(locale: SignInLocale, email: string, code: string): string {
+export function signInPage(theme: Theme, locale: SignInLocale, email: string, code: string): string {
   const w = signInWords[locale];
   return page(
+    theme,
     locale,
     w.pageTitle,
     `<p>${escapeHtml(w.pageIntro(email))}</p>
@@ -150,6 +152,7 @@ export function signInPage(locale: SignInLocale, email: string, code: string): s
  * posts it to `POST /v1/sign-in`), and the way back to the site. Never a dead end.
  */
 export function signInFailedPage(
+  theme: Theme,
   locale: SignInLocale,
   reason: SignInFailure,
   email: string,
@@ -157,6 +160,7 @@ export function signInFailedPage(
 ): string {
   const w = signInWords[locale];
   return page(
+    theme,
     locale,
     w.pageTitle,
     `<p role="alert">${escapeHtml(w.failed[reason])}</p>
@@ -170,9 +174,10 @@ export function signInFailedPage(
 }
 
 /** The answer to the failed page's « Recevoir un nouveau code »: the same whether or not the address is known. */
-export function signInSentPage(locale: SignInLocale, email: string, siteUrl: string): string {
+export function signInSentPage(theme: Theme, locale: SignInLocale, email: string, siteUrl: string): string {
   const w = signInWords[locale];
   return page(
+    theme,
     locale,
     w.sentTitle,
     `<p role="status">${escapeHtml(w.sent(email))}</p>
@@ -180,19 +185,22 @@ export function signInSentPage(locale: SignInLocale, email: string, siteUrl: str
   );
 }
 
+/** The pages' look, in the service's palette (`platform/theme.ts`: the banner's custom properties). */
 const pageStyles = `
-  body { font-family: Georgia, 'Times New Roman', serif; color: #1a1a1a; background: #f6f4ef; margin: 0; }
-  main { max-width: 32rem; margin: 12vh auto; background: #fff; padding: 2rem; border-top: 4px solid #c70000; }
+  body { font-family: var(--rs-font); color: var(--rs-text); background: var(--rs-background); margin: 0; line-height: 1.5; }
+  main { max-width: 32rem; margin: 12vh auto; background: var(--rs-surface); padding: 2rem; border-top: 4px solid var(--rs-accent); }
   h1 { font-size: 1.6rem; margin-top: 0; }
-  button { font: inherit; font-weight: bold; background: #c70000; color: #fff; border: 0; padding: .75rem 1.5rem; cursor: pointer; }
-  button:focus-visible { outline: 3px solid #1a1a1a; outline-offset: 3px; }
-  .note { color: #555; font-size: .9rem; }
+  button { font: inherit; font-weight: bold; background: var(--rs-accent); color: var(--rs-on-accent); border: 0; border-radius: 6px; padding: .75rem 1.5rem; cursor: pointer; }
+  a { color: var(--rs-link); }
+  button:focus-visible, a:focus-visible { outline: 3px solid var(--rs-focus); outline-offset: 3px; }
+  .note { color: var(--rs-muted); font-size: .9rem; }
 `;
 
-function page(locale: SignInLocale, title: string, content: string): string {
+function page(theme: Theme, locale: SignInLocale, title: string, content: string): string {
   return htmlDocument({
     lang: locale,
     title,
+    theme,
     styles: pageStyles,
     body: `<main>
   <h1>${escapeHtml(title)}</h1>

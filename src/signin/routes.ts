@@ -159,7 +159,7 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
       res
         .status(202)
         .type('html')
-        .send(signInSentPage(locale, body.email, returnUrl));
+        .send(signInSentPage(config.theme, locale, body.email, returnUrl));
     else res.status(202).json({ status: 'accepted' });
     // In development the outbox logs the code and link in one plain line (never in production).
     const developmentNote = known
@@ -201,7 +201,7 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
       'Content-Security-Policy',
       csp.replace("form-action 'self'", `form-action 'self' ${siteOrigins}`),
     );
-    res.type('html').send(signInPage(locale, query.email ?? '', query.code ?? ''));
+    res.type('html').send(signInPage(config.theme, locale, query.email ?? '', query.code ?? ''));
   });
 
   openapi.registerPath({
@@ -258,7 +258,7 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
         res
           .status(401)
           .type('html')
-          .send(signInFailedPage(locale, reason, body.email, `${config.siteOrigins[0]}/`));
+          .send(signInFailedPage(config.theme, locale, reason, body.email, `${config.siteOrigins[0]}/`));
         return;
       }
       if (!fromPage) return deps.sessions.start(req, res, supporterId);

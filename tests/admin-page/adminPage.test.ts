@@ -1,8 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
+import { adminWords } from '../../src/admin-page/words';
+import { readerMoneyTypes } from '../../src/finance/matching';
 import { scanKeys } from '../../src/platform/redis';
+import { stripeEventHandlers } from '../../src/stripe-events/events';
 import { loadSupporterLedger } from '../../src/supporters/lookup';
 import { supporterRepository } from '../../src/supporters/repository';
 import { stripeEventLog } from '../../src/webhooks/eventLog';
+import { agreeingTransactions, monthEvents, stripeAnswersFeeReads } from '../finance/scenario';
 import { balanceTxn, stripeHasBooks, stripeHasPaymentIntent } from '../finance/stripeBooks';
 import { entitlementsOf, siteKey } from '../fixtures/site';
 import { checkoutSession, event, unix } from '../fixtures/stripe/builders';
@@ -12,8 +18,58 @@ import type { TestApp } from '../helpers/app';
 import { adminKey, adminKeyName, createAdminTestApp, financeKey } from '../repair/adminApp';
 
 const origin = 'https://support.example.fr';
+
+/** What a person reads on a page: no head, no attributes (titles included), technical details left folded. */
+function visibleText(html: string): string {
+  return html
+    .replace(/<head>[\s\S]*?<\/head>/, ' ')
+    .replace(/<details[\s\S]*?<\/details>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#(\d+);/g, (_match, code: string) => String.fromCharCode(Number(code)))
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+}
+
+/** The codes the page must show only as labels (their code in a title), and English the French page must not show. */
+const rawCodes = [
+  /missing_in_(ledger|stripe)|amount_differs|currency_differs|fee_differs/,
+  /\b(received|processing|applied|duplicate|ignored|failed)\b/,
+  /\b(checkout\.session|customer\.subscription|invoice\.paid|charge\.refunded)/,
+  /\b(event\.replay|events\.backfill|difference\.acknowledge|month\.close|supporter\.erase)\b/,
+  /\b(ok|validation_failed|not_found|conflict)\b/,
+  /\b(alreadyApplied|fingerprint|before|after|listed|detail|reason)\b/,
+  /\((admin|finance)\)/,
+  /the ledger has|Stripe has|Stripe settled|Failed:|replayed|not a date/,
+];
 const _start = unix('2026-11-02T10:00:00Z');
 const _end = unix('2026-12-02T10:00:00Z');
+
+describe("the finance page's words", () => {
+  it('every code the page can show has a label in French and in English', () => {
+    const sources = ['src/repair/adminActions.ts', 'src/repair/identityRoutes.ts', 'tools/reconcile.ts']
+      .map((file) => readFileSync(join(__dirname, '..', '..', file), 'utf8'))
+      .join('\n');
+    const auditActions = [...sources.matchAll(/\.record\(\s*[\w.?]+,\s*'([a-z.-]+)'/g)].map(
+      (m) => m[1] as string,
+    );
+    expect(auditActions).toEqual(expect.arrayContaining(['event.replay', 'supporter.link', 'month.close']));
+    for (const [locale, w] of Object.entries(adminWords)) {
+      for (const type of Object.keys(stripeEventHandlers))
+        expect([locale, type, w.eventTypes[type]]).not.toContain(undefined);
+      for (const action of auditActions)
+        expect([locale, action, w.auditActions[action]]).not.toContain(undefined);
+      // Each balance transaction type of a reader's money is named in words, not quoted as a code.
+      for (const type of readerMoneyTypes) {
+        const said = w.explain({ kind: 'missing_in_ledger', transactionType: type });
+        expect([locale, type, said.includes(`« ${type} »`) || said.includes(`“${type}”`)]).toEqual([
+          locale,
+          type,
+          false,
+        ]);
+      }
+    }
+  });
+});
 
 describe('the finance page /admin', () => {
   let t: TestApp;
@@ -172,9 +228,12 @@ describe('the finance page /admin', () => {
     const history = await stripeEventLog(t.redis, t.prefix).history(id);
     expect(history.filter((h) => h.outcome === 'applied')).toHaveLength(1);
 
+    // In French (no lang, no Accept-Language): the role and the action as labels, their codes in data-code.
     const audit = await request(t.app).get('/admin?view=audit').set('Cookie', session.cookie);
-    expect(audit.text).toContain(`${adminKeyName} (admin)`);
-    expect(audit.text.match(/event\.replay/g)).toHaveLength(2);
+    expect(audit.text).toContain(
+      `${adminKeyName} (<span title="admin" data-code="admin">administration</span>)`,
+    );
+    expect(audit.text.match(/data-code="event\.replay">Événement rejoué</g)).toHaveLength(2);
   });
 
   it('an admin explains a difference from its row: back on the same dates, shown as acknowledged, audited', async () => {
@@ -226,7 +285,7 @@ describe('the finance page /admin', () => {
     const after = await request(t.app)
       .get(res.headers.location as string)
       .set('Cookie', session.cookie);
-    expect(after.text).toContain('Écart amount_differs/payment:pi_diff/txn_diff expliqué.');
+    expect(after.text).toContain('Écart expliqué : montant différent le 2026-10-20 (ch_diff).');
     expect(after.text).toContain('Écarts avec Stripe : 1, dont 0 non expliqué');
     expect(after.text).toContain(
       `Expliqué par ${adminKeyName} le 2026-11-02 : Écart de 1 € réglé avec Stripe, ticket 88`,
@@ -257,6 +316,157 @@ describe('the finance page /admin', () => {
     const finance = await signIn(financeKey);
     const refused = await post('/admin/reconciliation/acknowledge', finance, { csrf: finance.csrf });
     expect(refused.status).toBe(403);
+  });
+
+  it('in French, every code and English detail on the page is a French label, the code kept in its title', async () => {
+    // A month whose ledger Stripe's books then contradict in every way (as in tests/finance/reconciliation.test.ts).
+    stripeAnswersFeeReads();
+    for (const e of monthEvents()) expect((await deliver(t, e)).status).toBe(200);
+    stripeHasBooks({ transactions: agreeingTransactions() });
+    const session = await signIn(adminKey);
+    const november = '/admin?view=reconciliation&lang=fr&from=2026-11-01&to=2026-11-30';
+    const agreed = await request(t.app).get(november).set('Cookie', session.cookie);
+    expect(agreed.text).toContain('Aucun écart : le grand livre et Stripe concordent.');
+    clearStripeApi();
+    const txns = agreeingTransactions()
+      .filter((txn) => txn.id !== 'txn_re_fin2')
+      .map((txn) => {
+        if (txn.id === 'txn_ch1') return { ...txn, amount: 990, net: 950 };
+        if (txn.id === 'txn_ch2') return { ...txn, currency: 'gbp' };
+        if (txn.id === 'txn_ch4') return { ...txn, fee: 120, net: 4880 };
+        return txn;
+      });
+    txns.push(
+      balanceTxn({
+        id: 'txn_stranger',
+        source: 'ch_stranger',
+        type: 'charge',
+        amount: 700,
+        currency: 'eur',
+        fee: 36,
+        created: '2026-11-03T12:00:00Z',
+      }),
+    );
+    stripeHasBooks({ transactions: txns });
+
+    const page = await request(t.app).get(november).set('Cookie', session.cookie);
+    const shown = visibleText(page.text);
+    for (const label of [
+      'Montant différent',
+      'Devise différente',
+      'Frais différents',
+      'Absent du grand livre',
+      'Absent chez Stripe',
+      'Le grand livre a 10.00 EUR, Stripe 9.90 EUR.',
+      'Le grand livre a EUR, réglé en EUR ; Stripe a réglé en GBP.',
+      'Frais au grand livre : 1.00 EUR ; chez Stripe : 1.20 EUR.',
+      'Stripe a un paiement par carte que le grand livre n’a pas (un webhook manqué ?',
+      'Le grand livre a un remboursement que le solde Stripe n’a pas.',
+      '(frais : 0.40 EUR)',
+    ])
+      expect(shown).toContain(label);
+    // The codes, and the API's English detail, are still there for finance to find.
+    expect(page.text).toContain(
+      '<span title="missing_in_stripe" data-code="missing_in_stripe">Absent chez Stripe</span>',
+    );
+    expect(page.text).toContain('title="the ledger has a refund Stripe&#39;s balance does not"');
+    const fingerprint = /name="fingerprint" value="([0-9a-f]{64})"/.exec(page.text)?.[1] as string;
+    const differenceId = /name="differenceId" value="([^"]+)"/.exec(page.text)?.[1] as string;
+
+    // An event that failed, replayed from the page; a backfill refused; a difference explained.
+    const scenario = monthlyInvoice('pi_fr', 'u-fr');
+    await failThenSubscribe(t, scenario, 'u-fr');
+    const id = String(scenario.paid.id);
+    const events = await request(t.app).get('/admin?view=events&lang=fr').set('Cookie', session.cookie);
+    const eventsShown = visibleText(events.text);
+    for (const label of [
+      'Facture payée',
+      'Paiement Checkout terminé',
+      'Abonnement créé',
+      'appliqué',
+      'en échec',
+    ])
+      expect(eventsShown).toContain(label);
+    expect(events.text).toContain(
+      '<td data-status="failed"><span title="failed" data-code="failed">en échec</span></td>',
+    );
+    expect(events.text).toContain('<option value="duplicate">doublon</option>');
+    // The event's error (English, from the code) is one click away.
+    expect(events.text).toMatch(
+      /<details class="technical"><summary>Détail technique \(en anglais\)<\/summary><code lang="en">[^<]+<\/code><\/details>/,
+    );
+    const replayed = await post(`/admin/events/${id}/replay`, session, {
+      csrf: session.csrf,
+      lang: 'fr',
+      back: 'events',
+    });
+    const afterReplay = await request(t.app)
+      .get(replayed.headers.location as string)
+      .set('Cookie', session.cookie);
+    expect(visibleText(afterReplay.text)).toContain(`${id} rejoué : en échec → appliqué.`);
+    const refused = await post('/admin/backfill', session, {
+      csrf: session.csrf,
+      lang: 'fr',
+      back: 'actions',
+      since: 'hier',
+    });
+    const afterRefusal = await request(t.app)
+      .get(refused.headers.location as string)
+      .set('Cookie', session.cookie);
+    expect(visibleText(afterRefusal.text)).toContain('Échec : une valeur n’est pas valable.');
+    expect(afterRefusal.text).toContain('<code lang="en">`since` is not a date and time.</code>');
+    const explained = await post('/admin/reconciliation/acknowledge', session, {
+      csrf: session.csrf,
+      lang: 'fr',
+      back: 'reconciliation',
+      from: '2026-11-01',
+      to: '2026-11-30',
+      date: differenceId.startsWith('amount_differs') ? '2026-11-02' : '',
+      differenceId,
+      fingerprint,
+      reason: 'Écart vu avec Stripe, ticket 12',
+    });
+    const afterExplained = await request(t.app)
+      .get(explained.headers.location as string)
+      .set('Cookie', session.cookie);
+    expect(visibleText(afterExplained.text)).toContain(
+      'Écart expliqué : montant différent le 2026-11-02 (ch_fin1).',
+    );
+
+    const audit = await request(t.app).get('/admin?view=audit&lang=fr').set('Cookie', session.cookie);
+    const auditShown = visibleText(audit.text);
+    for (const label of [
+      `${adminKeyName} ( administration )`,
+      'Événement rejoué',
+      'Rattrapage depuis Stripe',
+      'Écart expliqué',
+      'valeur non valable',
+      'réussi',
+      // Each key's colon is the stylesheet's (`dt::after`), in the page's typography.
+      'Avant en échec',
+      'Après appliqué',
+      'Nature Montant différent',
+      'Raison Écart vu avec Stripe, ticket 12',
+      'Changé oui',
+      'Montant différent · payment:pi_fin1 / txn_ch1',
+    ])
+      expect(auditShown).toContain(label);
+    expect(audit.text).toContain(
+      '<span title="validation_failed" data-code="validation_failed">valeur non valable</span>',
+    );
+
+    for (const [where, html] of [
+      ['reconciliation', page.text],
+      ['events', events.text],
+      ['after a replay', afterReplay.text],
+      ['after a refusal', afterRefusal.text],
+      ['after an explanation', afterExplained.text],
+      ['audit', audit.text],
+    ] as const) {
+      const text = visibleText(html);
+      for (const code of rawCodes)
+        expect({ where, found: code.exec(text)?.[0] ?? null }).toEqual({ where, found: null });
+    }
   });
 
   it('the events CSV downloads as text/csv, through the API’s CSV columns', async () => {

@@ -8,6 +8,7 @@ import { useFakeStripeApi } from '../fixtures/stripe/deliver';
 import { failThenSubscribe, monthlyInvoice } from '../fixtures/stripe/failedRenewal';
 import type { TestApp } from '../helpers/app';
 import { adminKey, createAdminTestApp } from '../repair/adminApp';
+import { seriousViolations } from './axe';
 import { chromiumArgs, chromiumPath } from './harness';
 
 const _start = unix('2026-11-02T10:00:00Z');
@@ -39,6 +40,8 @@ describe('the finance page in a browser', () => {
   let browser: Browser;
   let page: Page;
   let eventId: string;
+  /** What the service answered, as `status path` (the browser's own favicon requests are not page events). */
+  const served: string[] = [];
 
   beforeAll(async () => {
     service = await listen('localhost');
@@ -46,7 +49,10 @@ describe('the finance page in a browser', () => {
     t = await createAdminTestApp({
       env: { PUBLIC_URL: service.url, SITE_ORIGINS: 'https://www.example.fr' },
     });
-    service.handle(t.app);
+    service.handle((req, res) => {
+      res.on('finish', () => served.push(`${res.statusCode} ${req.url}`));
+      t.app(req, res);
+    });
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   });
   afterAll(async () => {
@@ -96,7 +102,9 @@ describe('the finance page in a browser', () => {
     // The payment now in the ledger and not (in this test) in Stripe's balance: a highlighted difference.
     await page.getByRole('link', { name: 'Reconciliation', exact: true }).click();
     expect(await page.locator('#reconciliation-days tr.differs th').first().textContent()).toBe('2026-11-02');
-    expect(await page.locator('#reconciliation-differences').textContent()).toContain('missing_in_stripe');
+    const kind = page.locator('#reconciliation-differences [data-code="missing_in_stripe"]');
+    expect(await kind.textContent()).toBe('Missing in Stripe');
+    expect(await kind.getAttribute('title')).toBe('missing_in_stripe');
 
     await page.getByRole('link', { name: 'Events', exact: true }).click();
     const [download] = await Promise.all([
@@ -107,6 +115,64 @@ describe('the finance page in a browser', () => {
     const csv = readFileSync(await download.path(), 'utf8');
     expect(csv.split('\r\n')[0]).toMatch(/^id,created,type,status,/);
     expect(csv).toContain(`${eventId},`);
+  });
+
+  it('the header keeps title, key, language and sign-out on one line from 1000 px, and wraps below without overflowing', async () => {
+    await signIn();
+    const parts = ['header .bar > strong', 'header .who', 'header .account > a', 'header .account button'];
+    for (const lang of ['fr', 'en']) {
+      await page.goto(`${service.url}/admin?view=events&lang=${lang}`);
+      for (const width of [1280, 1000]) {
+        await page.setViewportSize({ width, height: 800 });
+        const boxes = await Promise.all(parts.map(async (part) => page.locator(part).boundingBox()));
+        const middles = boxes.map((box) => (box ? box.y + box.height / 2 : Number.NaN));
+        const where = { lang, width };
+        expect({ ...where, spread: Math.max(...middles) - Math.min(...middles) < 4 }).toEqual({
+          ...where,
+          spread: true,
+        });
+        // Each part on one line of its own, the key's name not cut at these widths.
+        const heights = boxes.map((box) => Math.round(box?.height ?? 0));
+        expect({ ...where, tallest: Math.max(...heights) < 48 }).toEqual({ ...where, tallest: true });
+        expect(await page.locator('header .who').evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
+      }
+      for (const width of [720, 360]) {
+        await page.setViewportSize({ width, height: 800 });
+        // The header's own parts wrap onto lines of their own within the window (the tables below may scroll).
+        const overflow = await page.evaluate<number>(`(() => {
+          const header = document.querySelector('header');
+          const rights = [...header.querySelectorAll('strong, .who, a, button')].map((e) => e.getBoundingClientRect().right);
+          return Math.max(0, header.scrollWidth - header.clientWidth, Math.ceil(Math.max(...rights)) - window.innerWidth);
+        })()`);
+        expect({ lang, width, overflow }).toEqual({ lang, width, overflow: 0 });
+        for (const part of parts) expect(await page.locator(part).isVisible()).toBe(true);
+      }
+    }
+    // The labelled codes, the folded technical details and the audit's details pass axe-core too.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    for (const view of ['events&status=failed', 'audit']) {
+      await page.goto(`${service.url}/admin?view=${view}&lang=fr`);
+      expect({ view, violations: await seriousViolations(page) }).toEqual({ view, violations: [] });
+    }
+  });
+
+  it('names its icon, and neither /admin nor the demo page meets a 404 for one', async () => {
+    served.length = 0;
+    await signIn();
+    const href = (await page.locator('link[rel="icon"]').getAttribute('href')) as string;
+    expect(href).toMatch(/^\/favicon\.svg\?v=[0-9a-f]{12}$/);
+    const icon = await page.request.get(`${service.url}${href}`);
+    expect(icon.status()).toBe(200);
+    expect(icon.headers()['content-type']).toBe('image/svg+xml; charset=utf-8');
+    expect(icon.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+    await page.goto(`${service.url}/demo`);
+    await page.waitForLoadState('load');
+    // Chromium asks for /favicon.ico by itself on a page naming no icon (the demo's): 204, not 404.
+    for (let waited = 0; waited < 5000 && !served.some((l) => l.includes('/favicon.ico')); waited += 100)
+      await page.waitForTimeout(100);
+    expect(served.filter((line) => line.includes('/favicon.ico'))).toEqual(['204 /favicon.ico']);
+    expect(served.filter((line) => line.includes('favicon') && !line.startsWith('2'))).toEqual([]);
+    expect(served.some((line) => line.startsWith('200 /favicon.svg?v='))).toBe(true);
   });
 
   it('a form another site auto-posts to the page is refused, and nothing is done', async () => {

@@ -149,6 +149,15 @@ describe('reconciliation', () => {
         stripe: { amount: 990, currency: 'eur', fee: 40 },
       });
       expect(res.body.differences[4]).toMatchObject({ ledgerEntryId: 'refund:re_fin2', stripe: null });
+      // The API's detail is the English sentence it always was; the facts /admin explains it from stay out of the JSON.
+      expect(res.body.differences.map((d: { detail: string }) => d.detail)).toEqual([
+        'the ledger has 1000 eur, Stripe 990 eur',
+        'the ledger has eur settled in eur, Stripe settled in gbp',
+        'the ledger has a fee of 100 eur, Stripe 120 eur',
+        'Stripe has a charge the ledger does not (a missed webhook? replay or backfill it)',
+        "the ledger has a refund Stripe's balance does not",
+      ]);
+      expect(res.text).not.toContain('facts');
     });
 
     it('lists the ledger entries each payout carried, and what it carried that the ledger lacks', async () => {
