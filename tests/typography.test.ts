@@ -1,10 +1,11 @@
 import { pageWords } from '../packages/stripe-local/src/pages/words';
+import { adminWords } from '../src/admin-page/words';
 import { demoArticles } from '../src/demo/article';
 import { signInWords } from '../src/signin/messages';
 import { words } from '../web/support/words';
 
 /**
- * French as a French newsroom prints it, in every French text the project shows a reader: a non-breaking space
+ * French as a French newsroom prints it, in every French text the project shows a reader or finance: a non-breaking space
  * before « : », a narrow one before « ; ! ? », non-breaking spaces inside « guillemets », and the typographic
  * apostrophe (’), never the straight one. Each table is walked; functions are called with sample arguments.
  */
@@ -32,6 +33,7 @@ describe.each([
   ['the sign-in e-mail and pages', signInWords.fr],
   ['the demo article', demoArticles.fr],
   ['the stand-in’s pages', pageWords.fr],
+  ['the finance page', adminWords.fr],
 ])('French typography in %s', (_name, table) => {
   it.each(rules)('no %s', (_rule, pattern) => {
     const offending = texts(table, 'fr')

@@ -188,7 +188,8 @@ const upper = (currency: string) => currency.toUpperCase();
 export const adminWords: Record<SignInLocale, AdminWords> = {
   fr: {
     title: 'Finances — reader-support',
-    loginIntro: 'Entrez une clé « finance » ou « admin ». La page garde ensuite une session de 8 heures.',
+    loginIntro:
+      'Entrez une clé «\u00a0finance\u00a0» ou «\u00a0admin\u00a0». La page garde ensuite une session de 8 heures.',
     keyLabel: 'Clé d’API',
     signIn: 'Se connecter',
     wrongKey: 'Cette clé n’est pas reconnue.',
@@ -207,22 +208,22 @@ export const adminWords: Record<SignInLocale, AdminWords> = {
     download: 'Télécharger en CSV',
     ledgerPerDay: 'Grand livre, par jour',
     differences: (n, u) =>
-      `Écarts avec Stripe : ${n}${u < n ? `, dont ${u} non expliqué${u > 1 ? 's' : ''}` : ''}`,
+      `Écarts avec Stripe\u00a0: ${n}${u < n ? `, dont ${u} non expliqué${u > 1 ? 's' : ''}` : ''}`,
     reason: 'Raison (sans donnée personnelle)',
     acknowledge: 'Expliquer',
-    acknowledgedBy: (by, date, reason) => `Expliqué par ${by} le ${date} : ${reason}`,
+    acknowledgedBy: (by, date, reason) => `Expliqué par ${by} le ${date}\u00a0: ${reason}`,
     acknowledged: (kind, date, source) =>
-      `Écart expliqué : ${kind.toLowerCase()} le ${date}${source ? ` (${source})` : ''}.`,
+      `Écart expliqué\u00a0: ${kind.toLowerCase()} le ${date}${source ? ` (${source})` : ''}.`,
     closeMonth: (m) => `Clôturer ${m}`,
     monthClosed: (m, sha) => `${m} clôturé (SHA-256 ${sha}).`,
     closedBy: (by, date, sha) => `Mois clôturé le ${date} par ${by} (SHA-256 ${sha}).`,
     restated: (d, n) =>
       d === 0 && n === 0
         ? 'Rien n’a changé depuis la clôture.'
-        : `Depuis la clôture : ${d} jour(s) retraité(s), ${n} nouvel(s) écart(s).`,
-    noDifferences: 'Aucun écart : le grand livre et Stripe concordent.',
+        : `Depuis la clôture\u00a0: ${d} jour(s) retraité(s), ${n} nouvel(s) écart(s).`,
+    noDifferences: 'Aucun écart\u00a0: le grand livre et Stripe concordent.',
     reconciliationFailed: (code, detail) => ({
-      text: `Le rapprochement n’a pas pu être calculé : ${frProblems[code]}`,
+      text: `Le rapprochement n’a pas pu être calculé\u00a0: ${frProblems[code]}`,
       detail,
     }),
     cols: {
@@ -251,7 +252,7 @@ export const adminWords: Record<SignInLocale, AdminWords> = {
       target: 'Objet',
       outcome: 'Résultat',
     },
-    fee: (amount) => `(frais : ${amount})`,
+    fee: (amount) => `(frais\u00a0: ${amount})`,
     roles: { site: 'site', finance: 'finances', admin: 'administration', unknown: 'inconnu' },
     statuses: {
       received: 'reçu',
@@ -294,20 +295,21 @@ export const adminWords: Record<SignInLocale, AdminWords> = {
           return `Le grand livre a ${frEntryKinds[f.entryKind]} que le solde Stripe n’a pas.`;
         case 'missing_in_ledger': {
           const what =
-            known(frTransactionTypes, f.transactionType) ?? `une opération « ${f.transactionType} »`;
+            known(frTransactionTypes, f.transactionType) ??
+            `une opération «\u00a0${f.transactionType}\u00a0»`;
           return unmodelledTypes.has(f.transactionType)
-            ? `Stripe a ${what} sur l’argent d’un lecteur, que le grand livre n’enregistre pas : expliquez l’écart.`
-            : `Stripe a ${what} que le grand livre n’a pas (un webhook manqué ? Rejouez l’événement ou lancez un rattrapage).`;
+            ? `Stripe a ${what} sur l’argent d’un lecteur, que le grand livre n’enregistre pas\u00a0: expliquez l’écart.`
+            : `Stripe a ${what} que le grand livre n’a pas (un webhook manqué\u202f? Rejouez l’événement ou lancez un rattrapage).`;
         }
         case 'currency_differs':
-          return `Le grand livre a ${upper(f.ledgerCurrency)}${f.settledCurrency ? `, réglé en ${upper(f.settledCurrency)}` : ''} ; Stripe a réglé en ${upper(f.stripeCurrency)}.`;
+          return `Le grand livre a ${upper(f.ledgerCurrency)}${f.settledCurrency ? `, réglé en ${upper(f.settledCurrency)}` : ''}\u202f; Stripe a réglé en ${upper(f.stripeCurrency)}.`;
         case 'amount_differs': {
           const c = f.converted;
           const converted = c ? ` (${money(c.amount, c.currency)} au taux de ${c.rate})` : '';
           return `Le grand livre a ${money(f.expected, f.currency)}${converted}, Stripe ${money(f.stripeAmount, f.currency)}.`;
         }
         case 'fee_differs':
-          return `Frais au grand livre : ${money(f.ledgerFee, f.currency)} ; chez Stripe : ${money(f.stripeFee, f.currency)}.`;
+          return `Frais au grand livre\u00a0: ${money(f.ledgerFee, f.currency)}\u202f; chez Stripe\u00a0: ${money(f.stripeFee, f.currency)}.`;
       }
     },
     explainKind: {
@@ -397,19 +399,19 @@ export const adminWords: Record<SignInLocale, AdminWords> = {
     runBackfill: 'Lancer le rattrapage',
     erasureTitle: 'Effacer une personne (RGPD)',
     erasureIntro:
-      'Efface les données personnelles ; le grand livre garde les montants sous un identifiant pseudonyme.',
+      'Efface les données personnelles\u202f; le grand livre garde les montants sous un identifiant pseudonyme.',
     supporterId: 'Identifiant du soutien (sup_…)',
     confirmId: 'Retapez l’identifiant pour confirmer',
     erase: 'Effacer définitivement',
     adminOnly: 'Réservé aux clés admin.',
     forbidden: 'Action refusée.',
     replayed: (id, b, a, c) =>
-      c ? `${id} rejoué : ${b} → ${a}.` : `${id} était déjà traité (${a}) : rien à faire.`,
+      c ? `${id} rejoué\u00a0: ${b} → ${a}.` : `${id} était déjà traité (${a})\u00a0: rien à faire.`,
     backfilled: (ap, al, ig, f) =>
-      `Rattrapage : ${ap} appliqués, ${al} déjà traités, ${ig} ignorés, ${f} en échec.`,
+      `Rattrapage\u00a0: ${ap} appliqués, ${al} déjà traités, ${ig} ignorés, ${f} en échec.`,
     erased: (id, e) => `${id} effacé (${e} événements expurgés).`,
-    confirmMismatch: 'La confirmation ne correspond pas à l’identifiant : rien n’a été effacé.',
-    failed: (code, detail) => ({ text: `Échec : ${frProblems[code]}`, detail }),
+    confirmMismatch: 'La confirmation ne correspond pas à l’identifiant\u00a0: rien n’a été effacé.',
+    failed: (code, detail) => ({ text: `Échec\u00a0: ${frProblems[code]}`, detail }),
     noAudit: 'Aucune action enregistrée.',
   },
   en: {

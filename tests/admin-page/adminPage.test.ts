@@ -27,7 +27,7 @@ function visibleText(html: string): string {
     .replace(/<[^>]+>/g, ' ')
     .replace(/&#(\d+);/g, (_match, code: string) => String.fromCharCode(Number(code)))
     .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
+    .replace(/[ \t\r\n]+/g, ' ');
 }
 
 /** The codes the page must show only as labels (their code in a title), and English the French page must not show. */
@@ -61,7 +61,7 @@ describe("the finance page's words", () => {
       // Each balance transaction type of a reader's money is named in words, not quoted as a code.
       for (const type of readerMoneyTypes) {
         const said = w.explain({ kind: 'missing_in_ledger', transactionType: type });
-        expect([locale, type, said.includes(`« ${type} »`) || said.includes(`“${type}”`)]).toEqual([
+        expect([locale, type, said.includes(`«\u00a0${type}\u00a0»`) || said.includes(`“${type}”`)]).toEqual([
           locale,
           type,
           false,
@@ -266,7 +266,7 @@ describe('the finance page /admin', () => {
     const page = await request(t.app)
       .get(`/admin?view=reconciliation&lang=fr&from=${dates.from}&to=${dates.to}`)
       .set('Cookie', session.cookie);
-    expect(page.text).toContain('Écarts avec Stripe : 1');
+    expect(page.text).toContain('Écarts avec Stripe\u00a0: 1');
     const fingerprint = /name="fingerprint" value="([0-9a-f]{64})"/.exec(page.text)?.[1] as string;
     expect(fingerprint).toBeDefined();
 
@@ -285,10 +285,10 @@ describe('the finance page /admin', () => {
     const after = await request(t.app)
       .get(res.headers.location as string)
       .set('Cookie', session.cookie);
-    expect(after.text).toContain('Écart expliqué : montant différent le 2026-10-20 (ch_diff).');
-    expect(after.text).toContain('Écarts avec Stripe : 1, dont 0 non expliqué');
+    expect(after.text).toContain('Écart expliqué\u00a0: montant différent le 2026-10-20 (ch_diff).');
+    expect(after.text).toContain('Écarts avec Stripe\u00a0: 1, dont 0 non expliqué');
     expect(after.text).toContain(
-      `Expliqué par ${adminKeyName} le 2026-11-02 : Écart de 1 € réglé avec Stripe, ticket 88`,
+      `Expliqué par ${adminKeyName} le 2026-11-02\u00a0: Écart de 1 € réglé avec Stripe, ticket 88`,
     );
     expect(after.text).not.toContain('name="fingerprint"');
     const audit = await request(t.app).get('/admin?view=audit').set('Cookie', session.cookie);
@@ -326,7 +326,7 @@ describe('the finance page /admin', () => {
     const session = await signIn(adminKey);
     const november = '/admin?view=reconciliation&lang=fr&from=2026-11-01&to=2026-11-30';
     const agreed = await request(t.app).get(november).set('Cookie', session.cookie);
-    expect(agreed.text).toContain('Aucun écart : le grand livre et Stripe concordent.');
+    expect(agreed.text).toContain('Aucun écart\u00a0: le grand livre et Stripe concordent.');
     clearStripeApi();
     const txns = agreeingTransactions()
       .filter((txn) => txn.id !== 'txn_re_fin2')
@@ -358,11 +358,11 @@ describe('the finance page /admin', () => {
       'Absent du grand livre',
       'Absent chez Stripe',
       'Le grand livre a 10.00 EUR, Stripe 9.90 EUR.',
-      'Le grand livre a EUR, réglé en EUR ; Stripe a réglé en GBP.',
-      'Frais au grand livre : 1.00 EUR ; chez Stripe : 1.20 EUR.',
-      'Stripe a un paiement par carte que le grand livre n’a pas (un webhook manqué ?',
+      'Le grand livre a EUR, réglé en EUR\u202f; Stripe a réglé en GBP.',
+      'Frais au grand livre\u00a0: 1.00 EUR\u202f; chez Stripe\u00a0: 1.20 EUR.',
+      'Stripe a un paiement par carte que le grand livre n’a pas (un webhook manqué\u202f?',
       'Le grand livre a un remboursement que le solde Stripe n’a pas.',
-      '(frais : 0.40 EUR)',
+      '(frais\u00a0: 0.40 EUR)',
     ])
       expect(shown).toContain(label);
     // The codes, and the API's English detail, are still there for finance to find.
@@ -403,7 +403,7 @@ describe('the finance page /admin', () => {
     const afterReplay = await request(t.app)
       .get(replayed.headers.location as string)
       .set('Cookie', session.cookie);
-    expect(visibleText(afterReplay.text)).toContain(`${id} rejoué : en échec → appliqué.`);
+    expect(visibleText(afterReplay.text)).toContain(`${id} rejoué\u00a0: en échec → appliqué.`);
     const refused = await post('/admin/backfill', session, {
       csrf: session.csrf,
       lang: 'fr',
@@ -413,7 +413,7 @@ describe('the finance page /admin', () => {
     const afterRefusal = await request(t.app)
       .get(refused.headers.location as string)
       .set('Cookie', session.cookie);
-    expect(visibleText(afterRefusal.text)).toContain('Échec : une valeur n’est pas valable.');
+    expect(visibleText(afterRefusal.text)).toContain('Échec\u00a0: une valeur n’est pas valable.');
     expect(afterRefusal.text).toContain('<code lang="en">`since` is not a date and time.</code>');
     const explained = await post('/admin/reconciliation/acknowledge', session, {
       csrf: session.csrf,
@@ -430,7 +430,7 @@ describe('the finance page /admin', () => {
       .get(explained.headers.location as string)
       .set('Cookie', session.cookie);
     expect(visibleText(afterExplained.text)).toContain(
-      'Écart expliqué : montant différent le 2026-11-02 (ch_fin1).',
+      'Écart expliqué\u00a0: montant différent le 2026-11-02 (ch_fin1).',
     );
 
     const audit = await request(t.app).get('/admin?view=audit&lang=fr').set('Cookie', session.cookie);
