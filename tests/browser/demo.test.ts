@@ -13,7 +13,7 @@ import { systemClock } from '../../src/platform/clock';
 import { issueAccessToken } from '../../src/tokens/accessToken';
 import { loadKeyRing } from '../../src/tokens/keyRing';
 import type { TestApp } from '../helpers/app';
-import { type OfflineDemo, serviceRequests, startOfflineDemo, step } from './offlineDemo';
+import { inView, type OfflineDemo, serviceRequests, startOfflineDemo, step } from './offlineDemo';
 
 const screenshotsDir = join(__dirname, '..', '..', 'docs', 'screenshots');
 const updateScreenshots = process.env.UPDATE_SCREENSHOTS === '1';
@@ -121,9 +121,11 @@ describe('the offline demo in a browser', () => {
 
     await step('the claim (POST /v1/tokens) thanks the reader instead of asking', async () => {
       await expectClaimed(claim);
-      await page.getByRole('heading', { name: 'Merci pour votre soutien !' }).waitFor();
+      const thanks = page.getByRole('heading', { name: 'Merci pour votre soutien !' });
+      await thanks.waitFor();
       expect(await decisionOf(page)).toBe('supporter');
       expect(new URL(page.url()).searchParams.has('session_id')).toBe(false);
+      await inView(page, thanks);
       await screenshot(page, 'demo-article-thanks.png');
     });
 

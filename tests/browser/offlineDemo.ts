@@ -115,3 +115,14 @@ export async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
     throw new Error(`step "${name}" failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
+
+/** Waits (up to 5 s: the page may be scrolling smoothly) until the element is wholly inside the viewport. */
+export async function inView(page: Page, element: ReturnType<Page['locator']>): Promise<void> {
+  const height = page.viewportSize()?.height ?? 0;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const box = await element.boundingBox();
+    if (box && box.y >= 0 && box.y + box.height <= height) return;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error('the element never came into view');
+}

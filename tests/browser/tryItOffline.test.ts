@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core';
 import { systemClock } from '../../src/platform/clock';
 import { demoAccessTokenTtlS } from '../../tools/launcher/plan';
 import { seriousViolations } from './axe';
-import { type OfflineDemo, startOfflineDemo, step } from './offlineDemo';
+import { inView, type OfflineDemo, startOfflineDemo, step } from './offlineDemo';
 
 jest.setTimeout(120_000);
 
@@ -50,17 +50,6 @@ const manage = (page: Page) => page.locator('[data-support-manage]');
 
 async function expectNoSeriousViolations(page: Page, where: string): Promise<void> {
   expect({ where, violations: await seriousViolations(page) }).toEqual({ where, violations: [] });
-}
-
-/** Waits (up to 5 s: the page may be scrolling smoothly) until the element is wholly inside the viewport. */
-async function inView(page: Page, element: ReturnType<Page['locator']>): Promise<void> {
-  const height = page.viewportSize()?.height ?? 0;
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const box = await element.boundingBox();
-    if (box && box.y >= 0 && box.y + box.height <= height) return;
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  throw new Error('the element never came into view');
 }
 
 /** Back from Checkout: the claim answered 200. */
