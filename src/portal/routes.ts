@@ -128,6 +128,9 @@ export function portalRoutes(deps: PortalRouteDeps, openapi: OpenAPIRegistry): R
         .int()
         .positive()
         .openapi({ description: 'The quote’s `prorationDate`: the raise charges what the quote said' }),
+      dueNow: z.number().int().nonnegative().openapi({
+        description: 'The quote’s `dueNow`: refused (409) unless Stripe would still charge exactly this',
+      }),
     })
     .strict()
     .openapi('UpgradeRequest');

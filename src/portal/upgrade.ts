@@ -102,34 +102,17 @@ export async function quoteRaise(
 ): Promise<UpgradeQuote> {
   const raise = await prepareRaise(stripe, policy, subscriptionId, request);
   if ('done' in raise) throw new AppError('conflict', raise.done);
-  const { subscription, item, price } = raise;
-  const preview = await fromStripe(`a preview of raising ${subscription.id}`, () =>
-    stripe.invoices.createPreview({
-      subscription: subscription.id,
-      subscription_details: {
-        items: [{ id: item.id, price: price.id, quantity: 1 }],
-        proration_behavior: 'always_invoice',
-        proration_date: nowS,
-      },
-    }),
-  );
-  const dueNow = requireFound(preview).amount_due;
-  if (dueNow < (minimumCharge[subscription.currency] ?? 50)) {
-    throw new AppError(
-      'conflict',
-      'The period is nearly over: the difference is too small for Stripe to charge now. Raise it after the renewal.',
-    );
-  }
+  const dueNow = await chargedNow(stripe, raise, nowS);
   return {
-    subscription: subscription.id,
-    currency: subscription.currency,
+    subscription: raise.subscription.id,
+    currency: raise.subscription.currency,
     interval: raise.interval,
     intervalCount: raise.intervalCount,
     currentAmount: raise.currentAmount,
     amount: raise.amount,
     dueNow,
     prorationDate: nowS,
-    renewsAt: new Date(item.current_period_end * 1000).toISOString(),
+    renewsAt: new Date(raise.item.current_period_end * 1000).toISOString(),
   };
 }
 
@@ -142,7 +125,7 @@ export async function raiseSubscription(
   stripe: Stripe,
   policy: SupportPolicy,
   subscriptionId: string,
-  request: UpgradeRequest & { prorationDate: number },
+  request: UpgradeRequest & { prorationDate: number; dueNow: number },
   nowS: number,
 ): Promise<UpgradeOutcome> {
   if (request.prorationDate > nowS || request.prorationDate < nowS - quoteLifetimeS) {
@@ -150,6 +133,16 @@ export async function raiseSubscription(
   }
   const raise = await prepareRaise(stripe, policy, subscriptionId, request);
   if ('done' in raise) return raise.outcome;
+  // The charge is the quote's, or nothing: Stripe's preview at the quote's time must still say what the reader saw
+  // (a renewal, another raise or a request made without a quote since would charge something else).
+  const charge = await chargedNow(stripe, raise, request.prorationDate).catch((error: unknown) => error);
+  if (charge !== request.dueNow) {
+    // A raise that went through meanwhile (the other request of a double click) answers as it did.
+    const again = await prepareRaise(stripe, policy, subscriptionId, request);
+    if ('done' in again) return again.outcome;
+    if (charge instanceof Error) throw charge;
+    throw new AppError('conflict', 'This quote no longer holds: ask for a new one.');
+  }
   const { subscription, item, price, key } = raise;
   const updated = await fromStripe(`subscription ${subscription.id}`, () =>
     stripe.subscriptions.update(
@@ -283,6 +276,40 @@ async function prepareRaise(
     interval,
     intervalCount: recurring.interval_count,
   };
+}
+
+/**
+ * What raising charges now at `prorationDate`, from Stripe's preview; refused when it is below what Stripe charges
+ * (it would debit the customer's balance instead, and the raise would apply with nothing paid) or when the time is
+ * not in the current period.
+ */
+async function chargedNow(
+  stripe: Stripe,
+  raise: Exclude<PreparedRaise, { done: string }>,
+  prorationDate: number,
+): Promise<number> {
+  const { subscription, item, price } = raise;
+  if (prorationDate < item.current_period_start || prorationDate > item.current_period_end) {
+    throw new AppError('conflict', 'This quote was made for another period: ask for a new one.');
+  }
+  const preview = await fromStripe(`a preview of raising ${subscription.id}`, () =>
+    stripe.invoices.createPreview({
+      subscription: subscription.id,
+      subscription_details: {
+        items: [{ id: item.id, price: price.id, quantity: 1 }],
+        proration_behavior: 'always_invoice',
+        proration_date: prorationDate,
+      },
+    }),
+  );
+  const dueNow = requireFound(preview).amount_due;
+  if (dueNow < (minimumCharge[subscription.currency] ?? 50)) {
+    throw new AppError(
+      'conflict',
+      'The period is nearly over: the difference is too small for Stripe to charge now. Raise it after the renewal.',
+    );
+  }
+  return dueNow;
 }
 
 function outcomeOf(subscription: Stripe.Subscription, amount: number, interval: string): UpgradeOutcome {

@@ -186,7 +186,8 @@ function subscriptionGrant(
   );
   // Invoices are compared by the end of the period they pay for: a raise's invoice (the difference for the rest of a
   // period) ends with the period's own invoice, so taking either back withdraws that period.
-  const paidThrough = (p: PaymentFact) => p.period?.end ?? p.paidAt ?? 0;
+  // An invoice known only from its Checkout Session (no period yet) counts as paying for the current period.
+  const paidThrough = (p: PaymentFact) => p.period?.end ?? subscription.currentPeriodEnd;
   const good = invoices.filter((p) => !paymentStanding(record, p).withdrawn);
   const withdrawn = invoices.filter((p) => paymentStanding(record, p).withdrawn);
   // A refunded or disputed invoice withdraws its period: nothing is granted until an invoice for a later period is

@@ -83,7 +83,18 @@ describe('raising a monthly contribution to the tier that opens premium articles
     expect(await invoicesOf(subscription)).toHaveLength(1);
 
     // A double click: two requests at once raise once (the same idempotency keys: one price, one update).
-    const raise = { monthlyAmount: 1000, prorationDate: quoted.body.prorationDate };
+    const raise = {
+      monthlyAmount: 1000,
+      prorationDate: quoted.body.prorationDate,
+      dueNow: quoted.body.dueNow,
+    };
+    // A raise that does not hold to a quote (another amount due, or none made) charges nothing.
+    const offQuote = await upgrade(accessToken, { ...raise, dueNow: quoted.body.dueNow - 1 });
+    expect([offQuote.status, offQuote.body.detail]).toEqual([
+      409,
+      'This quote no longer holds: ask for a new one.',
+    ]);
+    expect(await invoicesOf(subscription)).toHaveLength(1);
     const [first, second] = await Promise.all([upgrade(accessToken, raise), upgrade(accessToken, raise)]);
     const raised = { status: 'upgraded', subscription, amount: 1000, currency: 'eur', interval: 'month' };
     for (const answer of [first, second]) {
@@ -116,7 +127,7 @@ describe('raising a monthly contribution to the tier that opens premium articles
     expect([again.status, again.body]).toEqual([200, raised]);
     expect(await invoicesOf(subscription)).toHaveLength(2);
     // A token spends a few raises a day, no more.
-    for (let n = 0; n < 2; n++) expect((await upgrade(accessToken, raise)).status).toBe(200);
+    expect((await upgrade(accessToken, raise)).status).toBe(200);
     const limited = await upgrade(accessToken, raise);
     expect(limited.status).toBe(429);
 
@@ -146,6 +157,7 @@ describe('raising a monthly contribution to the tier that opens premium articles
     const stale = await upgrade(accessToken, {
       monthlyAmount: 1000,
       prorationDate: quoted.body.prorationDate,
+      dueNow: quoted.body.dueNow,
     });
     expect(stale.status).toBe(409);
     expect(stale.body.detail).toBe('This quote has expired: ask for a new one.');
@@ -158,7 +170,11 @@ describe('raising a monthly contribution to the tier that opens premium articles
     e.standIn.control.failNextRenewal(subscription, { attempts: 1 });
 
     const quoted = await quote(accessToken, { monthlyAmount: 1000 });
-    const raise = { monthlyAmount: 1000, prorationDate: quoted.body.prorationDate };
+    const raise = {
+      monthlyAmount: 1000,
+      prorationDate: quoted.body.prorationDate,
+      dueNow: quoted.body.dueNow,
+    };
     const refused = await upgrade(accessToken, raise);
     expect(refused.status).toBe(202);
     const awaiting = {
@@ -206,7 +222,8 @@ describe('raising a monthly contribution to the tier that opens premium articles
       (await request(e.t.app).post('/v1/support/upgrade/quote').send({ monthlyAmount: 1000 })).status,
     ).toBe(401);
     expect(
-      (await upgrade('eyJhbGciOiJub25lIn0.e30.', { monthlyAmount: 1000, prorationDate: 1 })).status,
+      (await upgrade('eyJhbGciOiJub25lIn0.e30.', { monthlyAmount: 1000, prorationDate: 1, dueNow: 1 }))
+        .status,
     ).toBe(401);
     const bad = await upgrade(accessToken, { monthlyAmount: 10.5, extra: true });
     expect(bad.status).toBe(400);

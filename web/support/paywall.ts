@@ -333,7 +333,12 @@ async function renderUpgrade(
     busy = true;
     button.setAttribute('aria-disabled', 'true');
     status.textContent = w.upgrading;
-    const raise = { monthlyAmount, prorationDate: quote.prorationDate, subscription: quote.subscription };
+    const raise = {
+      monthlyAmount,
+      prorationDate: quote.prorationDate,
+      dueNow: quote.dueNow,
+      subscription: quote.subscription,
+    };
     upgradeCall(context, token, 'v1/support/upgrade', raise)
       .then(async (answer) => {
         if (answer.status === 200) {
