@@ -337,7 +337,12 @@ describe('the offline demo in a browser', () => {
     const keyRing = loadKeyRing(t.config);
     const now = Date.now();
     const { token } = issueAccessToken(
-      { keyRing, clock: systemClock, config: t.config },
+      // An hour's token (the demo's are a minute): what it shows does not depend on how fast the machine is.
+      {
+        keyRing,
+        clock: systemClock,
+        config: { ...t.config, jwt: { ...t.config.jwt, accessTokenTtlS: 3600 } },
+      },
       {
         supporterId: 'sup_demo_reader',
         entitlements: ['hide_support_asks'],
@@ -347,6 +352,8 @@ describe('the offline demo in a browser', () => {
       },
     );
     await page.goto(`${serviceUrl}/demo`);
+    // The ask drawn: the service's config (and its token lifetime) is in.
+    await page.getByRole('button', { name: 'Soutenez-nous maintenant' }).waitFor();
     await page.evaluate(`localStorage.setItem('reader-support:token', ${JSON.stringify(token)})`);
     await page.reload();
     await decided(page);

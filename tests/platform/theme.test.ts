@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import nock from 'nock';
 import request from 'supertest';
 import { faviconHref, faviconSvg } from '../../src/platform/favicon';
 import {
@@ -75,7 +76,18 @@ describe("the service pages' palette", () => {
 
 describe('the pages and the icon, themed with THEME_ACCENT', () => {
   let t: TestApp;
-  afterEach(() => t.close());
+  // /admin's reconciliation view reads Stripe's balance: an empty one.
+  beforeEach(() => {
+    nock('https://api.stripe.com')
+      .persist()
+      .get('/v1/balance_transactions')
+      .query(true)
+      .reply(200, { object: 'list', data: [], has_more: false, url: '/v1/balance_transactions' });
+  });
+  afterEach(async () => {
+    nock.cleanAll();
+    await t.close();
+  });
 
   it('the sign-in page and /admin carry the palette and name the icon; no red of their own is left', async () => {
     t = await createAdminTestApp({ env: { THEME_ACCENT: '#7a1f5c' } });
