@@ -83,6 +83,14 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
     revokeRefreshFamilies: (supporterId: string) => deps.refreshTokens.revokeAll(supporterId),
   };
   const publicOrigin = new URL(config.publicUrl).origin;
+  /** A form posted (not JSON), which only the service's own pages may post: true for them, else refused (403). */
+  const formFromOwnPage = (req: express.Request): boolean => {
+    const form = typeof req.is('application/x-www-form-urlencoded') === 'string';
+    if (form && req.headers.origin !== publicOrigin) {
+      throw new AppError('forbidden', 'The sign-in form must be posted from the sign-in page.');
+    }
+    return form;
+  };
   const siteOrigins = config.siteOrigins.join(' ');
 
   const signInSchema = z
@@ -138,10 +146,7 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
   });
   router.post('/v1/sign-in', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
     // The failed page's « Recevoir un nouveau code » posts a form; only the service's own pages may.
-    const fromPage = typeof req.is('application/x-www-form-urlencoded') === 'string';
-    if (fromPage && req.headers.origin !== publicOrigin) {
-      throw new AppError('forbidden', 'The sign-in form must be posted from the sign-in page.');
-    }
+    const fromPage = formFromOwnPage(req);
     const body = parseRequest(signInSchema, req.body, 'body');
     await requestLimiter.admit({ ip: req.ip, email: body.email });
     // The same work whatever the answer: the same look-ups, a code stored, a mail built and sent after answering
@@ -192,9 +197,7 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
     const query = parseRequest(pageQuerySchema, req.query, 'query');
     const locale = pickLocale(query.lang, req.headers['accept-language']);
     res.setHeader('Cache-Control', 'no-store');
-    // Not helmet's `no-referrer`: under it Chromium posts the form with `Origin: null`, and the origin check below
-    // would refuse the reader. `same-origin` keeps the link's code from ever leaving for another site.
-    res.setHeader('Referrer-Policy', 'same-origin');
+    allowOriginCheckedForms(res);
     // CSP's form-action also governs where the form's answer redirects: the reader is sent back to the site.
     const csp = String(res.getHeader('Content-Security-Policy') ?? '');
     res.setHeader(
@@ -233,10 +236,7 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
     '/v1/sign-in/verify',
     express.urlencoded({ extended: false, limit: '4kb' }),
     async (req, res) => {
-      const fromPage = typeof req.is('application/x-www-form-urlencoded') === 'string';
-      if (fromPage && req.headers.origin !== publicOrigin) {
-        throw new AppError('forbidden', 'The sign-in form must be posted from the sign-in page.');
-      }
+      const fromPage = formFromOwnPage(req);
       const body = parseRequest(verifySchema, req.body, 'body');
       await guessLimiter.admit({ ip: req.ip, email: body.email });
       const checked = await codes.check(body.email, body.code, clock.now());
@@ -253,8 +253,7 @@ export function signInRoutes(deps: SignInRouteDeps, openapi: OpenAPIRegistry): R
         if (!fromPage) throw new AppError('unauthorized', wrongCodeDetail[reason]);
         // A person clicked the page's button: answer them with a page, in their language.
         const locale = pickLocale(req.headers['accept-language']);
-        // Its « Recevoir un nouveau code » form is checked by origin: as on the sign-in page (above), not `no-referrer`.
-        res.setHeader('Referrer-Policy', 'same-origin');
+        allowOriginCheckedForms(res); // its « Recevoir un nouveau code »
         res
           .status(401)
           .type('html')
@@ -274,3 +273,12 @@ const wrongCodeDetail: Record<SignInFailure, string> = {
   wrong_or_expired: 'The code is wrong, expired or already used.',
   no_contribution: 'No contribution was made with this e-mail address.',
 };
+
+/**
+ * For a page whose form `formFromOwnPage` checks: not helmet's `no-referrer`, under which Chromium posts the form with
+ * `Origin: null` and the check would refuse the reader. `same-origin` keeps a link's code from ever leaving for
+ * another site.
+ */
+function allowOriginCheckedForms(res: express.Response): void {
+  res.setHeader('Referrer-Policy', 'same-origin');
+}

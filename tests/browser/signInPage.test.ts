@@ -71,22 +71,28 @@ async function linkFromOutbox(): Promise<string> {
   throw new Error('no sign-in link in the outbox');
 }
 
+/** A sign-in asked for from the article, and the link its mail holds opened in a French reader's browser. */
+async function openMailedLink() {
+  rmSync(outbox, { recursive: true, force: true });
+  const asked = await request(server)
+    .post('/v1/sign-in')
+    .set('Origin', site)
+    .send({ email, returnUrl: `${site}/article` });
+  expect(asked.status).toBe(202);
+  const link = await linkFromOutbox();
+  const context = await browser.newContext({ locale: 'fr-FR' });
+  const page = await context.newPage();
+  // The article's origin is not served in this test: answer its page so the redirect lands somewhere.
+  await page.route(`${site}/**`, (route) =>
+    route.fulfill({ contentType: 'text/html', body: '<p>article</p>' }),
+  );
+  await page.goto(link);
+  return { context, page, link };
+}
+
 describe('the sign-in page in a real browser', () => {
   it('the e-mailed link opens a confirm page; clicking Confirm signs in and goes back to the article', async () => {
-    const asked = await request(server)
-      .post('/v1/sign-in')
-      .set('Origin', site)
-      .send({ email, returnUrl: `${site}/article` });
-    expect(asked.status).toBe(202);
-    const link = await linkFromOutbox();
-
-    const context = await browser.newContext({ locale: 'fr-FR' });
-    const page = await context.newPage();
-    // The article's origin is not served in this test: answer its page so the redirect lands somewhere.
-    await page.route(`${site}/**`, (route) =>
-      route.fulfill({ contentType: 'text/html', body: '<p>article</p>' }),
-    );
-    await page.goto(link);
+    const { context, page } = await openMailedLink();
 
     await page.getByText(`avec l’adresse ${email}`).waitFor();
 
@@ -105,19 +111,7 @@ describe('the sign-in page in a real browser', () => {
   });
 
   it('a link already used is no dead end: it says so, mails a new code for the same address, and leads back to the site', async () => {
-    rmSync(outbox, { recursive: true, force: true });
-    const asked = await request(server)
-      .post('/v1/sign-in')
-      .set('Origin', site)
-      .send({ email, returnUrl: `${site}/article` });
-    expect(asked.status).toBe(202);
-    const link = await linkFromOutbox();
-    const context = await browser.newContext({ locale: 'fr-FR' });
-    const page = await context.newPage();
-    await page.route(`${site}/**`, (route) =>
-      route.fulfill({ contentType: 'text/html', body: '<p>article</p>' }),
-    );
-    await page.goto(link);
+    const { context, page, link } = await openMailedLink();
     await page.getByRole('button', { name: 'Confirmer' }).click();
     await page.waitForURL(`${site}/article#support-restored`);
 

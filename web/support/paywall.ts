@@ -7,7 +7,7 @@ import { callService, stringField } from './http';
 import { portalButton } from './manage';
 import { formatAmount } from './money';
 import { readItem, readSiteCookie, storageKeys, writeItem, writeSiteCookie } from './storage';
-import { refreshAccessToken, storedToken } from './supporterToken';
+import { refreshAccessToken, storedToken, storeToken } from './supporterToken';
 import { type Lang, words } from './words';
 
 /**
@@ -53,7 +53,7 @@ export async function gatePremium(context: PaywallContext): Promise<void> {
   const claims = await context.claims();
   // The backend reads the token from the site's own cookie: keep the copy current (a token stored before it existed).
   const token = storedToken();
-  if (claims && token) writeSiteCookie('rs_access', token, claims.exp - Date.now() / 1000);
+  if (claims && token) storeToken(token);
   const articles = new Map<string, HTMLElement[]>();
   for (const element of elements) {
     if (element.hasAttribute('data-premium-decided')) {
@@ -389,9 +389,8 @@ async function openOnceRaised(parts: HTMLElement[], context: PaywallContext): Pr
     await new Promise((resolve) => setTimeout(resolve, delay));
     if ((await refreshAccessToken(context.env)) === 'ended') return false;
     const claims = await context.claims();
+    // The renewal stored the token, and its copy for the site's backend (storeToken).
     if (claims?.ent.includes(config.paywall.opensWith)) {
-      const token = storedToken();
-      if (token) writeSiteCookie('rs_access', token, claims.exp - Date.now() / 1000);
       openParts(parts);
       return true;
     }

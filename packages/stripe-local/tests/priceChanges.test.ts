@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { type Harness, monthlySessionParams, receivedOfType, startHarness } from './helpers/harness';
+import { type Harness, receivedOfType, startHarness, subscribeMonthly } from './helpers/harness';
 
 /** Raising a subscription's price in place, paid at once or not at all (`pending_if_incomplete`). */
 describe('a raised price (items + always_invoice + pending_if_incomplete)', () => {
@@ -7,12 +7,7 @@ describe('a raised price (items + always_invoice + pending_if_incomplete)', () =
   let subscription: Stripe.Subscription;
 
   async function subscribe(outcome: 'card_paid' | 'sepa_pending' = 'card_paid') {
-    const session = await h.stripe.checkout.sessions.create(monthlySessionParams());
-    h.standIn.control.completeCheckout(session.id, outcome);
-    const done = await h.stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription'] });
-    subscription = done.subscription as Stripe.Subscription;
-    await h.standIn.webhooks.idle();
-    h.receiver.received.length = 0;
+    subscription = await subscribeMonthly(h, outcome);
   }
 
   async function priceOf(amount: number) {

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { type Harness, monthlySessionParams, receivedOfType, startHarness } from './helpers/harness';
+import { type Harness, receivedOfType, startHarness, subscribeMonthly } from './helpers/harness';
 
 const day = 86_400;
 
@@ -9,12 +9,7 @@ describe('subscriptions over time (the clock)', () => {
 
   beforeEach(async () => {
     h = await startHarness({ automaticPayouts: false });
-    const session = await h.stripe.checkout.sessions.create(monthlySessionParams());
-    h.standIn.control.completeCheckout(session.id, 'card_paid');
-    const done = await h.stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription'] });
-    subscription = done.subscription as Stripe.Subscription;
-    await h.standIn.webhooks.idle();
-    h.receiver.received.length = 0;
+    subscription = await subscribeMonthly(h);
   });
   afterEach(async () => {
     await h.close();

@@ -143,6 +143,22 @@ export function oneOffSessionParams(
   };
 }
 
+/**
+ * A monthly contribution paid through Checkout (card, or a SEPA debit left pending), its webhooks delivered, and the
+ * receiver emptied: a test then sees only what follows.
+ */
+export async function subscribeMonthly(
+  h: Harness,
+  outcome: 'card_paid' | 'sepa_pending' = 'card_paid',
+): Promise<Stripe.Subscription> {
+  const session = await h.stripe.checkout.sessions.create(monthlySessionParams());
+  h.standIn.control.completeCheckout(session.id, outcome);
+  const done = await h.stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription'] });
+  await h.standIn.webhooks.idle();
+  h.receiver.received.length = 0;
+  return done.subscription as Stripe.Subscription;
+}
+
 /** The session the service creates for a monthly contribution. */
 export function monthlySessionParams(
   overrides: Partial<Stripe.Checkout.SessionCreateParams> = {},
